@@ -1,0 +1,52 @@
+"""nbgrader configuration of Deep Learning from the Ground Up.
+
+Used by every nbgrader command run in this folder (and by `python -m tools.course`).
+"""
+import os
+
+c = get_config()  # noqa: F821  (injected by traitlets)
+
+COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.course_id = "dl-ground-up"
+c.CourseDirectory.root = COURSE_ROOT
+# Files that never belong in a student's folder.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".DS_Store"]
+# The gradebook; a SQLAlchemy URL, so a shared PostgreSQL works too.
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(COURSE_ROOT, "gradebook.db")
+
+# What students see where they must write code or prose.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+c.ClearSolutions.enforce_metadata = True
+
+# Execution while validating and autograding.  Training cells shrink under
+# NBGRADER_EXECUTION, but a slow laptop still needs more than the default 30 s.
+c.Execute.timeout = 180
+c.Execute.interrupt_on_timeout = True
+c.Execute.allow_errors = True
+c.Execute.extra_arguments = []
+
+# A hand-in from a student not yet in the gradebook is added, not refused.
+c.Autograde.create_student = True
+
+# Restore any read-only or test cell a student edited, emptied or deleted.
+c.OverwriteCells.enabled = True
+c.OverwriteCells.add_missing_cells = True
+
+# Feedback shows each test's name, points, pass/fail and hint -- never the
+# source of hidden tests or a traceback through them (tools/feedback.py).
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+from tools.feedback import HideHiddenTests  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# Keep feedback and autograded notebooks small when a hand-in prints a lot.
+c.LimitOutput.max_lines = 1000
+c.LimitOutput.max_traceback = 100
+
+# Exchange for `nbgrader release_assignment / collect` on a shared machine.
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", os.path.join(COURSE_ROOT, "exchange"))
+c.Exchange.path_includes_course = True

@@ -1,0 +1,164 @@
+"""Run a notebook's test cells against swapped-in answers, in one live kernel.
+
+A full `nbgrader autograde` per wrong answer would take minutes each.  Instead
+a `NotebookSession` executes the instructor notebook once (reference answers,
+hidden tests included) in a real Jupyter kernel, then for each mutant:
+
+1. executes the mutant's code in place of one solution cell,
+2. re-runs the test cells that grade it,
+3. scores their outputs with nbgrader's own `determine_grade`,
+4. restores the reference answer.
+
+The kernel runs with NBGRADER_EXECUTION=autograde, as under nbgrader, so long
+training shrinks exactly as it does when grading.  A handful of end-to-end
+`nbgrader autograde` runs (tests/test_pipeline.py) prove the real pipeline.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from queue import Empty
+
+import nbformat
+from jupyter_client.manager import start_new_kernel
+from nbformat.v4 import output_from_msg
+from nbgrader.utils import determine_grade
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class CellResult:
+    grade_id: str
+    points: float
+    max_points: float
+    outputs: list = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.points < self.max_points
+
+    def error_text(self) -> str:
+        for out in self.outputs:
+            if out.get("output_type") == "error":
+                return f"{out['ename']}: {out['evalue']}"
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                return "stderr: " + out["text"][:300]
+        return ""
+
+
+class NotebookSession:
+    """One kernel running one source notebook, with helpers to swap answers."""
+
+    def __init__(self, notebook: Path, timeout: float = 300):
+        self.path = Path(notebook)
+        self.nb = nbformat.read(self.path, as_version=4)
+        self.timeout = timeout
+        self.cells = {c.metadata["nbgrader"]["grade_id"]: c for c in self.nb.cells
+                      if "nbgrader" in c.metadata and c.cell_type == "code"}
+        self.order = [c.metadata["nbgrader"]["grade_id"] for c in self.nb.cells
+                      if "nbgrader" in c.metadata and c.cell_type == "code"]
+        # Run in a scratch copy of the assignment folder, as a hand-in would.
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"mut-{self.path.stem}-"))
+        for item in self.path.parent.iterdir():
+            if item.is_file():
+                shutil.copy(item, self.workdir / item.name)
+        env = dict(os.environ, NBGRADER_EXECUTION="autograde", MPLBACKEND="agg")
+        self.km, self.kc = start_new_kernel(kernel_name="python3", cwd=str(self.workdir), env=env)
+        self.baseline: dict[str, CellResult] = {}
+
+    # -- low level ---------------------------------------------------------
+    def execute(self, code: str) -> list:
+        """Run code in the kernel; return the outputs as notebook output dicts."""
+        msg_id = self.kc.execute(code, store_history=False, allow_stdin=False)
+        outputs = []
+        while True:
+            try:
+                msg = self.kc.get_iopub_msg(timeout=self.timeout)
+            except Empty:
+                self.km.interrupt_kernel()
+                raise TimeoutError(f"cell took longer than {self.timeout}s") from None
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind = msg["msg_type"]
+            if kind == "status" and msg["content"]["execution_state"] == "idle":
+                break
+            if kind in ("stream", "error", "execute_result", "display_data"):
+                outputs.append(output_from_msg(msg))
+        self.kc.get_shell_msg(timeout=self.timeout)
+        return outputs
+
+    def grade(self, grade_id: str, outputs: list) -> CellResult:
+        cell = nbformat.from_dict(dict(self.cells[grade_id]))
+        cell.outputs = outputs
+        points, max_points = determine_grade(cell)
+        return CellResult(grade_id, float(points), float(max_points), outputs)
+
+    # -- notebook level ----------------------------------------------------
+    def run_all(self) -> dict[str, CellResult]:
+        """Execute every code cell in order; remember the test results."""
+        for gid in self.order:
+            cell = self.cells[gid]
+            outputs = self.execute(cell.source)
+            if cell.metadata["nbgrader"].get("grade"):
+                self.baseline[gid] = self.grade(gid, outputs)
+        return self.baseline
+
+    def test_ids(self) -> list[str]:
+        return [g for g in self.order if self.cells[g].metadata["nbgrader"].get("grade")]
+
+    def solution_ids(self) -> list[str]:
+        return [g for g in self.order if self.cells[g].metadata["nbgrader"].get("solution")]
+
+    def tests_for(self, solution_id: str) -> list[str]:
+        """Test cells between this solution cell and the next solution cell."""
+        i = self.order.index(solution_id)
+        out = []
+        for gid in self.order[i + 1:]:
+            meta = self.cells[gid].metadata["nbgrader"]
+            if meta.get("solution"):
+                break
+            if meta.get("grade"):
+                out.append(gid)
+        return out
+
+    def try_answer(self, solution_id: str, code: str, tests: list[str] | None = None,
+                   replay: bool = True) -> list[CellResult]:
+        """Swap `code` in for a solution cell, run its tests, restore the reference.
+
+        tests:  the test cells to score (default: those that follow the solution
+                cell, up to the next solution cell).
+        replay: also re-run the provided (non-solution, non-test) cells between
+                the solution cell and the last of those tests, as a real run of
+                the notebook would -- for example a training cell that uses the
+                student's function before the tests check its result.
+        """
+        tests = tests or self.tests_for(solution_id)
+        start = self.order.index(solution_id) + 1
+        stop = max(self.order.index(t) for t in tests) + 1
+        between = [g for g in self.order[start:stop]
+                   if not self.cells[g].metadata["nbgrader"].get("solution")
+                   and not self.cells[g].metadata["nbgrader"].get("grade")] if replay else []
+        results = []
+        try:
+            self.execute(code)
+            for gid in self.order[start:stop]:
+                if gid in tests:
+                    results.append(self.grade(gid, self.execute(self.cells[gid].source)))
+                elif gid in between:
+                    self.execute(self.cells[gid].source)
+            return results
+        finally:
+            self.execute(self.cells[solution_id].source)
+            for gid in between:
+                self.execute(self.cells[gid].source)
+
+    def close(self) -> None:
+        try:
+            self.kc.stop_channels()
+            self.km.shutdown_kernel(now=True)
+        finally:
+            shutil.rmtree(self.workdir, ignore_errors=True)

@@ -1,0 +1,82 @@
+"""Graders are code under test: wrong answers must lose points, right ones keep them.
+
+One kernel per notebook executes the instructor notebook once; every mutant
+from tests/mutants/ is then swapped in and its tests re-run (see harness.py).
+"""
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from tests import mutants
+from tests.harness import NotebookSession
+
+SPECS = mutants.by_notebook()
+_sessions: dict = {}
+
+
+def session(path) -> NotebookSession:
+    if path not in _sessions:
+        s = NotebookSession(path)
+        s.run_all()
+        _sessions[path] = s
+    return _sessions[path]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_sessions():
+    yield
+    for s in _sessions.values():
+        s.close()
+
+
+def _cases(kind):
+    for path, spec in SPECS.items():
+        for cell_id, cell_spec in spec.items():
+            for name, code, tests, replay in mutants.entries(cell_spec, kind):
+                yield pytest.param(path, cell_id, code, tests, replay,
+                                   id=f"{path.parent.name}/{path.stem}:{cell_id}:{name}",
+                                   marks=pytest.mark.xdist_group(path.stem))
+
+
+def _summary(results):
+    return "; ".join(f"{r.grade_id}: {r.points:g}/{r.max_points:g} {r.error_text()}" for r in results)
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, id=f"{p.parent.name}/{p.stem}",
+                                               marks=pytest.mark.xdist_group(p.stem)) for p in SPECS])
+def test_reference_gets_full_marks(path):
+    s = session(path)
+    failed = [r for r in s.baseline.values() if r.failed]
+    assert not failed, "reference loses points: " + _summary(failed)
+
+
+@pytest.mark.parametrize("path,cell_id,code,tests,replay", list(_cases("wrong")))
+def test_wrong_answer_loses_points(path, cell_id, code, tests, replay):
+    results = session(path).try_answer(cell_id, code, tests, replay)
+    assert results, f"no test cell grades {cell_id}"
+    lost = sum(r.max_points - r.points for r in results)
+    assert lost > 0, f"wrong answer for {cell_id} kept full marks: " + _summary(results)
+
+
+@pytest.mark.parametrize("path,cell_id,code,tests,replay", list(_cases("right")))
+def test_right_answer_keeps_full_marks(path, cell_id, code, tests, replay):
+    results = session(path).try_answer(cell_id, code, tests, replay)
+    assert results, f"no test cell grades {cell_id}"
+    failed = [r for r in results if r.failed]
+    assert not failed, f"correct alternative for {cell_id} lost points: " + _summary(failed)
+
+
+@pytest.mark.parametrize("path", list(SPECS), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_graded_cell_has_mutants(path):
+    nb = nbformat.read(path, as_version=4)
+    spec = SPECS[path]
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("solution"):
+            gid = meta["grade_id"]
+            assert gid in spec, f"{gid}: no mutants in tests/mutants"
+            assert len(spec[gid].get("wrong", {})) >= 3, f"{gid}: fewer than 3 wrong answers"
+            assert len(spec[gid].get("right", {})) >= 1, f"{gid}: no correct alternative"
+    unknown = set(spec) - {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
+    assert not unknown, f"mutants for cells that do not exist: {sorted(unknown)}"

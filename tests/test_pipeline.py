@@ -1,0 +1,110 @@
+"""End to end through real nbgrader: release, example hand-ins, autograde, feedback, export.
+
+Runs `python -m tools.course demo` (what `make demo` runs) on a scratch copy of
+the course, then checks the release matches the committed release/ and that
+the grades discriminate: reference full marks, blank 0, typical mistakes in
+between.
+"""
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tools.course import assignments, scores
+
+ROOT = Path(__file__).resolve().parent.parent
+# One demo run shared by these tests: keep them on one xdist worker.
+pytestmark = pytest.mark.xdist_group("pipeline")
+
+
+@pytest.fixture(scope="module")
+def demo_course(tmp_path_factory):
+    course = tmp_path_factory.mktemp("course")
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    shutil.copytree(ROOT / "source", course / "source")
+    proc = subprocess.run([sys.executable, "-m", "tools.course", "demo", "--course", str(course)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=3600)
+    print(proc.stdout[-5000:])
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return course
+
+
+def _comparable(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    return [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in nb.cells]
+
+
+def test_release_matches_source(demo_course):
+    """release/ is exactly what nbgrader generates from source/ now."""
+    for ps in assignments(ROOT):
+        made = sorted(p.name for p in (demo_course / "release" / ps).iterdir())
+        committed = sorted(p.name for p in (ROOT / "release" / ps).iterdir())
+        assert made == committed, f"release/{ps}: files differ; run `make notebooks`"
+        for name in made:
+            if name.endswith(".ipynb"):
+                assert _comparable(ROOT / "release" / ps / name) == _comparable(
+                    demo_course / "release" / ps / name), f"release/{ps}/{name} is stale; run `make notebooks`"
+
+
+def test_release_has_no_solutions():
+    for nb_path in (ROOT / "release").rglob("*.ipynb"):
+        text = nb_path.read_text()
+        for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+            assert marker not in text, f"{nb_path} contains {marker}"
+        nb = nbformat.read(nb_path, as_version=4)
+        stubs = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"]
+        assert stubs, f"{nb_path}: no answer cells"
+        for c in stubs:
+            assert "raise NotImplementedError()" in c.source, f"{nb_path}: answer cell {c.metadata['nbgrader']['grade_id']} is not a stub"
+
+
+def test_grades_discriminate(demo_course):
+    rows = {(r["student"], r["assignment"]): r for r in scores(demo_course)}
+    for ps in assignments(ROOT):
+        ref, blank, bad = rows[("reference", ps)], rows[("blank", ps)], rows[("mistakes", ps)]
+        assert ref["auto_max"] > 0
+        assert ref["auto"] == pytest.approx(ref["auto_max"]), f"{ps}: reference lost points"
+        assert blank["auto"] == 0, f"{ps}: blank release scored {blank['auto']}"
+        assert 0 < bad["auto"] < bad["auto_max"], f"{ps}: typical mistakes scored {bad['auto']}"
+
+
+def test_feedback_and_grades_written(demo_course):
+    for ps in assignments(ROOT):
+        for student in ("reference", "blank", "mistakes"):
+            html = list((demo_course / "feedback" / student / ps).glob("*.html"))
+            assert html, f"no feedback for {student}/{ps}"
+    with open(demo_course / "grades.csv") as f:
+        grades = list(csv.DictReader(f))
+    assert {g["student_id"] for g in grades} >= {"reference", "blank", "mistakes"}
+
+
+def _hidden_lines(source_nb: Path) -> set[str]:
+    """Distinctive lines of the hidden tests of a source notebook (as they would appear in HTML)."""
+    from tools.feedback import HIDDEN
+
+    lines = set()
+    for cell in nbformat.read(source_nb, as_version=4).cells:
+        for block in HIDDEN.findall(cell.source):
+            for line in block.splitlines()[1:-1]:
+                line = line.strip()
+                if len(line) > 25 and not set(line) & set("<>&\"'"):
+                    lines.add(line)
+    return lines
+
+
+def test_feedback_hides_hidden_tests(demo_course):
+    """Students' feedback never shows the source of hidden tests."""
+    for ps in assignments(ROOT):
+        for source_nb in (ROOT / "source" / ps).glob("*.ipynb"):
+            secret = _hidden_lines(source_nb)
+            assert secret, f"{source_nb} has no hidden tests"
+            for html in (demo_course / "feedback").glob(f"*/{ps}/{source_nb.stem}.html"):
+                text = html.read_text()
+                leaked = [line for line in secret if line in text]
+                assert not leaked, f"{html} shows hidden test lines: {leaked[:3]}"

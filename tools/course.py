@@ -1,0 +1,139 @@
+"""The instructor's commands, run through nbgrader.
+
+    python -m tools.course release [ps ...]   generate release/ from source/
+    python -m tools.course grade   [ps ...]   autograde submitted/, feedback, grades.csv
+    python -m tools.course demo    [ps ...]   release + example hand-ins + grade + table
+
+`--course DIR` runs on another copy of the course (the tests use a temporary one).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def assignments(course: Path) -> list[str]:
+    return sorted(p.name for p in (course / "source").iterdir()
+                  if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def venv_env() -> dict:
+    """The environment with this Python's bin/ first on PATH (nbgrader runs `alembic` from PATH)."""
+    bin_dir = str(Path(sys.executable).parent)
+    return dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""))
+
+
+def nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run an nbgrader command in the course folder with the course's config."""
+    cmd = [sys.executable, "-m", "nbgrader", *args]
+    proc = subprocess.run(cmd, cwd=course, capture_output=True, text=True, env=venv_env())
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"`nbgrader {' '.join(args)}` failed ({proc.returncode}):\n"
+                           + proc.stdout[-3000:] + proc.stderr[-3000:])
+    return proc
+
+
+def release(course: Path, names: list[str]) -> None:
+    for ps in names:
+        t = time.perf_counter()
+        nbgrader(course, "generate_assignment", ps, "--force")
+        print(f"release/{ps}: generated in {time.perf_counter() - t:.1f}s")
+
+
+def grade(course: Path, names: list[str]) -> list[dict]:
+    """Autograde every hand-in of each assignment, write feedback and grades.csv."""
+    for ps in names:
+        subs = sorted((course / "submitted").glob(f"*/{ps}"))
+        if not subs:
+            print(f"{ps}: no hand-ins under submitted/*/{ps}")
+            continue
+        t = time.perf_counter()
+        proc = nbgrader(course, "autograde", ps, "--force", check=False)
+        took = time.perf_counter() - t
+        failed = [line for line in proc.stderr.splitlines() if "[ERROR]" in line]
+        print(f"{ps}: autograded {len(subs)} hand-ins in {took:.1f}s"
+              + (f" ({len(failed)} error lines, see below)" if failed else ""))
+        for line in failed[:10]:
+            print("   ", line)
+        nbgrader(course, "generate_feedback", ps, "--force")
+    nbgrader(course, "export", "--to", str(course / "grades.csv"))
+    return scores(course)
+
+
+def scores(course: Path) -> list[dict]:
+    """Per (student, assignment) automatic and manual scores from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    rows = []
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for assignment in gb.assignments:
+            for sub in assignment.submissions:
+                auto = manual_max = 0.0
+                auto_max = 0.0
+                for nb in sub.notebooks:
+                    for g in nb.grades:
+                        if g.cell.cell_type == "code":
+                            auto += g.score or 0.0
+                            auto_max += g.max_score
+                        else:
+                            manual_max += g.max_score
+                rows.append({"student": sub.student.id, "assignment": assignment.name,
+                             "auto": auto, "auto_max": auto_max, "manual_max": manual_max})
+    return rows
+
+
+def print_table(rows: list[dict]) -> None:
+    if not rows:
+        print("no grades yet")
+        return
+    print(f"\n{'assignment':<12}{'student':<12}{'automatic score':>18}{'written (formgrader)':>24}")
+    for r in sorted(rows, key=lambda r: (r["assignment"], r["student"])):
+        print(f"{r['assignment']:<12}{r['student']:<12}"
+              f"{r['auto']:>9.1f} / {r['auto_max']:<6.1f}{'pending / ' + format(r['manual_max'], '.0f'):>22}")
+
+
+def demo(course: Path, names: list[str]) -> list[dict]:
+    from tools.handins import write_submissions
+
+    release(course, names)
+    write_submissions(course, names)
+    print(f"example hand-ins written to {course / 'submitted'} (reference, blank, mistakes)")
+    rows = grade(course, names)
+    print_table(rows)
+    print(f"\nfeedback: {course / 'feedback'}/<student>/<ps>/*.html")
+    print(f"grades:   {course / 'grades.csv'}")
+    return rows
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("command", choices=["release", "grade", "demo", "scores"])
+    ap.add_argument("assignments", nargs="*", help="e.g. ps1 (default: all)")
+    ap.add_argument("--course", type=Path, default=ROOT, help="course folder (default: this checkout)")
+    args = ap.parse_args(argv)
+    course = args.course.resolve()
+    names = args.assignments or assignments(course)
+    unknown = set(names) - set(assignments(course))
+    if unknown:
+        print(f"unknown assignment(s): {', '.join(sorted(unknown))}; have {', '.join(assignments(course))}")
+        return 2
+    if args.command == "release":
+        release(course, names)
+    elif args.command == "grade":
+        print_table(grade(course, names))
+    elif args.command == "scores":
+        print_table(scores(course))
+    else:
+        demo(course, names)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
