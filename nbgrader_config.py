@@ -24,7 +24,6 @@ c.ClearSolutions.enforce_metadata = True
 # NBGRADER_EXECUTION, but a slow laptop still needs more than the default 30 s.
 c.Execute.timeout = 180
 c.Execute.interrupt_on_timeout = True
-c.Execute.allow_errors = True
 c.Execute.extra_arguments = []
 
 # A hand-in from a student not yet in the gradebook is added, not refused.
@@ -34,13 +33,20 @@ c.Autograde.create_student = True
 c.OverwriteCells.enabled = True
 c.OverwriteCells.add_missing_cells = True
 
-# Feedback shows each test's name, points, pass/fail and hint -- never the
-# source of hidden tests or a traceback through them (tools/feedback.py).
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbgrader.preprocessors import GetGrades  # noqa: E402
+# Course preprocessors (tools/preprocessors.py):
+# - warnings and progress bars (stderr) in a test cell never cost points; an
+#   exception, failed assertion, timeout or crash still scores 0;
+# - feedback shows each test's name, points, pass/fail and hint -- never the
+#   source of hidden tests or a traceback through them.
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Execute, GetGrades,  # noqa: E402
+                                    IgnorePattern, LimitOutput, SaveAutoGrades)
 
-from tools.feedback import HideHiddenTests  # noqa: E402
+from tools.preprocessors import HideHiddenTests, StderrIsNotFailure  # noqa: E402
 
+c.Autograde.autograde_preprocessors = [
+    Execute, StderrIsNotFailure, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
 
 # Keep feedback and autograded notebooks small when a hand-in prints a lot.

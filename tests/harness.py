@@ -6,7 +6,8 @@ hidden tests included) in a real Jupyter kernel, then for each mutant:
 
 1. executes the mutant's code in place of one solution cell,
 2. re-runs the test cells that grade it,
-3. scores their outputs with nbgrader's own `determine_grade`,
+3. scores their outputs with nbgrader's own `determine_grade` (after the
+   course's StderrIsNotFailure rule, as `nbgrader autograde` here does),
 4. restores the reference answer.
 
 The kernel runs with NBGRADER_EXECUTION=autograde, as under nbgrader, so long
@@ -26,6 +27,8 @@ import nbformat
 from jupyter_client.manager import start_new_kernel
 from nbformat.v4 import output_from_msg
 from nbgrader.utils import determine_grade
+
+from tools.preprocessors import stderr_to_stdout
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,7 +96,8 @@ class NotebookSession:
 
     def grade(self, grade_id: str, outputs: list) -> CellResult:
         cell = nbformat.from_dict(dict(self.cells[grade_id]))
-        cell.outputs = outputs
+        # Scored as the course's autograde scores it: stderr alone is no failure.
+        cell.outputs = stderr_to_stdout([nbformat.from_dict(dict(o)) for o in outputs])
         points, max_points = determine_grade(cell)
         return CellResult(grade_id, float(points), float(max_points), outputs)
 

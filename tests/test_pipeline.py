@@ -86,7 +86,7 @@ def test_feedback_and_grades_written(demo_course):
 
 def _hidden_lines(source_nb: Path) -> set[str]:
     """Distinctive lines of the hidden tests of a source notebook (as they would appear in HTML)."""
-    from tools.feedback import HIDDEN
+    from tools.preprocessors import HIDDEN
 
     lines = set()
     for cell in nbformat.read(source_nb, as_version=4).cells:

@@ -47,8 +47,43 @@ def release(course: Path, names: list[str]) -> None:
         print(f"release/{ps}: generated in {time.perf_counter() - t:.1f}s")
 
 
+REASONS = [  # (text in nbgrader's traceback, what the instructor is told)
+    ("NotJSONError", "the notebook file is not valid JSON (corrupt or truncated)"),
+    ("NBFormatError", "the file is not a valid notebook"),
+    ("No notebooks found", "no notebook with the assignment's file name (renamed or missing)"),
+    ("DeadKernelError", "the kernel died while running the notebook (os._exit, a crash, or out of memory)"),
+    ("CellTimeoutError", "a cell ran past the time limit"),
+]
+
+
+def failures_from_log(log: str) -> dict[str, str]:
+    """{student: reason} for every hand-in nbgrader could not grade, read from its log."""
+    failed: dict[str, str] = {}
+    lines = log.splitlines()
+    for i, line in enumerate(lines):
+        if "There was an error processing assignment:" not in line:
+            continue
+        folder = Path(line.split("assignment:", 1)[1].strip())
+        student = folder.parent.name
+        block = []
+        for nxt in lines[i + 1:]:
+            if nxt.startswith("[") and "Traceback" not in nxt:
+                break
+            block.append(nxt.strip())
+        text = "\n".join(block)
+        last = next((b for b in reversed(block) if b), "unknown error")
+        reason = next((r for key, r in REASONS if key in text), last)
+        failed[student] = f"{reason} [{last[:160]}]" if reason != last else reason
+    return failed
+
+
 def grade(course: Path, names: list[str]) -> list[dict]:
-    """Autograde every hand-in of each assignment, write feedback and grades.csv."""
+    """Autograde every hand-in of each assignment, write feedback and grades.csv.
+
+    A hand-in that cannot be graded is reported with its reason; the others
+    are graded regardless.
+    """
+    problems: dict[tuple[str, str], str] = {}
     for ps in names:
         subs = sorted((course / "submitted").glob(f"*/{ps}"))
         if not subs:
@@ -57,14 +92,20 @@ def grade(course: Path, names: list[str]) -> list[dict]:
         t = time.perf_counter()
         proc = nbgrader(course, "autograde", ps, "--force", check=False)
         took = time.perf_counter() - t
-        failed = [line for line in proc.stderr.splitlines() if "[ERROR]" in line]
-        print(f"{ps}: autograded {len(subs)} hand-ins in {took:.1f}s"
-              + (f" ({len(failed)} error lines, see below)" if failed else ""))
-        for line in failed[:10]:
-            print("   ", line)
-        nbgrader(course, "generate_feedback", ps, "--force")
+        (course / "logs").mkdir(exist_ok=True)
+        (course / "logs" / f"autograde_{ps}.log").write_text(proc.stdout + proc.stderr)
+        failed = failures_from_log(proc.stdout + proc.stderr)
+        print(f"{ps}: autograded {len(subs) - len(failed)}/{len(subs)} hand-ins in {took:.1f}s"
+              + (f"; log in logs/autograde_{ps}.log" if failed else ""))
+        for student, reason in sorted(failed.items()):
+            problems[(student, ps)] = reason
+            print(f"    NOT GRADED {student}/{ps}: {reason}")
+        nbgrader(course, "generate_feedback", ps, "--force", check=False)
     nbgrader(course, "export", "--to", str(course / "grades.csv"))
-    return scores(course)
+    rows = scores(course)
+    for row in rows:
+        row["problem"] = problems.get((row["student"], row["assignment"]), "")
+    return rows
 
 
 def scores(course: Path) -> list[dict]:
@@ -95,8 +136,9 @@ def print_table(rows: list[dict]) -> None:
         return
     print(f"\n{'assignment':<12}{'student':<12}{'automatic score':>18}{'written (formgrader)':>24}")
     for r in sorted(rows, key=lambda r: (r["assignment"], r["student"])):
+        note = "   NOT GRADED: " + r["problem"] if r.get("problem") else ""
         print(f"{r['assignment']:<12}{r['student']:<12}"
-              f"{r['auto']:>9.1f} / {r['auto_max']:<6.1f}{'pending / ' + format(r['manual_max'], '.0f'):>22}")
+              f"{r['auto']:>9.1f} / {r['auto_max']:<6.1f}{'pending / ' + format(r['manual_max'], '.0f'):>22}{note}")
 
 
 def demo(course: Path, names: list[str]) -> list[dict]:
