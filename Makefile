@@ -8,7 +8,7 @@ VENV  := .venv/.installed
 DATA  := datasets/mnist/.verified
 ps    ?=
 
-.PHONY: demo test lab notebooks release grade bench setup clean
+.PHONY: demo test lab notebooks release grade bench setup setup-system handin clean
 
 setup: $(VENV) $(DATA)
 
@@ -22,9 +22,19 @@ $(DATA): $(VENV) datasets/mnist/SHA256SUMS
 demo: setup
 	$(PY) -m tools.course demo
 
-## The test suite (CI runs exactly this).
-test: setup
+## The test suite (CI runs exactly this). Also installs the PDF tools (root or sudo).
+test: setup setup-system
 	$(PY) -m pytest
+
+## System packages for the PDF hand-in (Chromium, MathJax, poppler); needs root or sudo.
+setup-system:
+	bash tools/setup_system.sh
+
+## Hand in one notebook: self-check, PDF, zip (nb=release/ps1/gradient_descent.ipynb student=jdoe [out=DIR]).
+handin: setup
+	@if [ -z "$(nb)" ] || [ -z "$(student)" ]; then \
+	  echo "usage: make handin nb=release/ps1/<notebook>.ipynb student=<your id> [out=<folder>]"; exit 2; fi
+	$(PY) -m tools.handin "$(nb)" --student "$(student)" $(if $(out),--out "$(out)")
 
 ## JupyterLab on the student notebooks in release/.
 lab: setup

@@ -1,0 +1,239 @@
+"""The student hand-in (tools/handin.py): self-check messages, PDF, zip.
+
+The PDF test exports a real course notebook with its outputs (ps1 filled with
+the reference answers and executed), plus a last markdown cell and a very long
+code line, then reads the PDF back with poppler: maths typeset (no raw TeX),
+last cell present, long line complete, page 1 not blank.  The self-check is
+tested on the blank release and on a half-done notebook.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tools import handin
+from tools.handins import make_handin
+
+ROOT = Path(__file__).resolve().parent.parent
+RELEASE = ROOT / "release" / "ps1" / "gradient_descent.ipynb"
+SOURCE = ROOT / "source" / "ps1" / "gradient_descent.ipynb"
+SENTENCE = "The quokka signs this hand-in with a violet umbrella."
+LONG_LINE = "long_line_check = '" + "0123456789abcdefghij" * 15 + "' + 'ZZENDOFLONGLINEQQ'"
+
+
+def _need_pdf_tools():
+    missing = []
+    for find in (handin.find_browser, handin.find_mathjax):
+        try:
+            find()
+        except handin.HandinError as e:
+            missing.append(str(e))
+    missing += [f"{tool} (poppler-utils) not found" for tool in ("pdftotext", "pdftoppm") if not shutil.which(tool)]
+    if missing:
+        reason = "PDF tools missing -- run tools/setup_system.sh: " + "; ".join(missing)
+        if os.environ.get("CI"):  # CI installs them: a skip there would hide a broken set-up
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def _copy_release(tmp: Path, student: str) -> Path:
+    """A student's copy of ps1: the notebook (as `student` hands it in) plus the data files."""
+    dest = tmp / "ps1"
+    dest.mkdir(parents=True)
+    for item in RELEASE.parent.iterdir():
+        if item.is_file() and item.suffix != ".ipynb":
+            shutil.copy(item, dest)
+    nbformat.write(make_handin(student, RELEASE, SOURCE), dest / RELEASE.name)
+    return dest / RELEASE.name
+
+
+# ------------------------------------------------------------------ PDF + zip
+
+def _export(tmp: Path) -> dict:
+    """ps1 with the reference answers, executed, two cells appended, handed in; the PDF read back."""
+    from nbclient import NotebookClient
+
+    nb_path = _copy_release(tmp, "reference")
+    nb = nbformat.read(nb_path, as_version=4)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("MPLBACKEND", raising=False)           # inline figures, as in JupyterLab
+        mp.setenv("NBGRADER_EXECUTION", "autograde")     # short training runs
+        NotebookClient(nb, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(nb_path.parent)}}).execute()
+    nb.cells.append(nbformat.v4.new_markdown_cell(
+        f"## Last words\n\n{SENTENCE} It closes with $\\sum_{{i=1}}^n \\frac{{a_i}}{{b_i}}$."))
+    nb.cells.append(nbformat.v4.new_code_cell(LONG_LINE, execution_count=999))
+    nbformat.write(nb, nb_path)
+
+    zip_path = handin.handin(nb_path, "j.doe/42", out=tmp / "out", check=False)
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(tmp / "unzipped")
+    pdf = tmp / "unzipped" / "gradient_descent.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return {"nb": nb, "zip": zip_path, "pdf": pdf, "text": text, "tmp": tmp}
+
+
+# One export (a notebook execution + Chromium) shared by all checks: a single
+# test, so that no scheduler can run the expensive part twice.
+@pytest.mark.xdist_group("handin_pdf")
+def test_pdf_handin_of_a_real_notebook(tmp_path):
+    _need_pdf_tools()
+    exported = _export(tmp_path)
+    _check_zip(exported)
+    _check_maths_rendered(exported)
+    _check_last_cell_and_long_line(exported)
+    _check_figures(exported)
+    _check_first_page_not_blank(exported)
+
+
+def _check_zip(exported):
+    zip_path = exported["zip"]
+    assert zip_path.name == "ps1_gradient_descent_j.doe-42.zip"
+    assert zip_path.parent == exported["tmp"] / "out"
+    with zipfile.ZipFile(zip_path) as zf:
+        assert sorted(zf.namelist()) == ["gradient_descent.ipynb", "gradient_descent.pdf"]
+        assert zf.read("gradient_descent.pdf").startswith(b"%PDF")
+        handed = nbformat.reads(zf.read("gradient_descent.ipynb").decode("utf-8"), as_version=4)
+    assert handed.cells[-1].source == LONG_LINE
+
+
+def _check_maths_rendered(exported):
+    text, nb = exported["text"], exported["nb"]
+    code_text = "\n".join(c.source + "".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", ""))
+                                             for o in c.get("outputs", []))
+                          for c in nb.cells if c.cell_type == "code")
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    # Every TeX command of the prose that no code cell also contains must be gone (typeset).
+    commands = set(re.findall(r"\\[A-Za-z]+", markdown)) - set(re.findall(r"\\[A-Za-z]+", code_text))
+    assert {"\\frac", "\\sum"} <= commands
+    leftover = sorted(cmd for cmd in commands if re.search(re.escape(cmd) + r"(?![A-Za-z])", text))
+    assert not leftover, f"raw TeX in the PDF (MathJax did not run?): {leftover}"
+    # No more dollar signs than the code itself prints.
+    assert text.count("$") <= code_text.count("$"), "raw $...$ maths in the PDF"
+
+
+def _check_last_cell_and_long_line(exported):
+    flat = " ".join(exported["text"].split())
+    assert SENTENCE in flat, "the last markdown cell is missing from the PDF"
+    squashed = "".join(exported["text"].split())
+    assert "".join(LONG_LINE.split()) in squashed, "the long code line was clipped"
+
+
+def _check_figures(exported):
+    n_figures = sum("image/png" in o.get("data", {}) for c in exported["nb"].cells for o in c.get("outputs", []))
+    assert n_figures >= 3
+    out = subprocess.run(["pdfimages", "-list", str(exported["pdf"])], capture_output=True, text=True)
+    if out.returncode == 0:  # header (2 lines) + one line per embedded image
+        assert len(out.stdout.strip().splitlines()) - 2 >= n_figures
+
+
+def _check_first_page_not_blank(exported):
+    from PIL import Image, ImageStat
+
+    prefix = exported["tmp"] / "page"
+    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(exported["pdf"]), str(prefix)],
+                   check=True, capture_output=True)
+    png = next(exported["tmp"].glob("page*.png"))
+    stat = ImageStat.Stat(Image.open(png).convert("L"))
+    assert stat.stddev[0] > 10, f"page 1 looks blank (grey-level std {stat.stddev[0]:.1f})"
+    assert stat.mean[0] > 150, "page 1 should be mostly white paper"
+
+
+# ------------------------------------------------------------------ self-check
+
+def _visible_tests(nb) -> dict[str, str]:
+    """{test cell id: the answer cell it checks} for graded test cells with real code."""
+    out = {}
+    for c in nb.cells:
+        meta = c.metadata.get("nbgrader", {})
+        if meta.get("grade") and c.cell_type == "code" and handin._has_code(c.source):
+            out[meta["grade_id"]] = re.sub(r"^test_|_(visible|hidden)$", "", meta["grade_id"])
+    return out
+
+
+def _assert_readable(report: str):
+    assert "Traceback" not in report and "\x1b[" not in report and 'File "' not in report
+    assert all(len(line) < 400 for line in report.splitlines())
+
+
+@pytest.mark.xdist_group("handin_blank")
+def test_self_check_blank_notebook(tmp_path):
+    nb_path = _copy_release(tmp_path, "blank")
+    result = handin.self_check(nb_path)
+    report = handin.format_check(nb_path.name, result)
+    print(report)
+    _assert_readable(report)
+    tests = _visible_tests(nbformat.read(nb_path, as_version=4))
+    assert not result.fatal
+    assert result.tests == len(tests) >= 10
+    assert {f.cell for f in result.failures} == set(tests)        # every visible test fails
+    assert f"{len(tests)} of {len(tests)} visible test cells FAIL" in report
+    assert "`grad_x_f` is not written yet" in report
+    assert "test_grad_x_f_visible (1 point)" in report
+    assert "grad_x_f" in result.not_started and "mse_gradient_descent" in result.not_started
+    assert "q_fixed_step" in result.empty_written
+
+
+@pytest.mark.xdist_group("handin_half")
+def test_self_check_half_done_notebook(tmp_path):
+    nb_path = _copy_release(tmp_path, "blank")
+    release = nbformat.read(nb_path, as_version=4)
+    reference = make_handin("reference", RELEASE, SOURCE)
+    answers = [c for c in release.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"]
+    done = {c.metadata.nbgrader.grade_id for c in answers[:3]}    # grad_x_f, grad_y_f, optimize_f
+    for cell, ref in zip(release.cells, reference.cells):
+        if cell.metadata.get("nbgrader", {}).get("grade_id") in done:
+            cell.source = ref.source
+    nbformat.write(release, nb_path)
+
+    result = handin.self_check(nb_path)
+    report = handin.format_check(nb_path.name, result)
+    print(report)
+    _assert_readable(report)
+    tests = _visible_tests(release)
+    failing = {t for t, answer in tests.items() if answer not in done}
+    assert done and failing and len(failing) < len(tests)
+    assert {f.cell for f in result.failures} == failing
+    for gid in done:
+        assert gid not in result.not_started
+        assert f"test_{gid}_visible" not in report
+    assert f"{len(failing)} of {len(tests)} visible test cells FAIL" in report
+    assert "`standardize` is not written yet" in report
+
+
+def test_self_check_words_for_a_wrong_answer():
+    """A failing check reports the test's hint, not a traceback."""
+    cell = nbformat.v4.new_code_cell("check(False, 'Hint: x')")
+    cell.outputs = [nbformat.v4.new_output("error", ename="TestFailure", evalue="Hint: use the chain rule.",
+                                           traceback=["\x1b[31mTraceback (most recent call last)\x1b[0m", "..."])]
+    assert handin._explain(cell) == "Hint: use the chain rule."
+    cell.outputs = [nbformat.v4.new_output("error", ename="NameError", evalue="name 'f' is not defined",
+                                           traceback=[])]
+    assert "Restart Kernel and Run All Cells" in handin._explain(cell)
+
+
+def test_safe_names():
+    assert handin.handin_name(Path("/x/ps 3!/my nb.ipynb"), "Ana María") == "ps-3_my-nb_Ana-Mar-a.zip"
+    with pytest.raises(handin.HandinError):
+        handin.handin(RELEASE, "///", check=False)
+
+
+def test_report_lists_broken_cells_first_and_edited_tests():
+    r = handin.CheckResult(tests=3, failures=[handin.Failure("test_a_visible", 1, "Hint: look again.")],
+                           broken=["a: SyntaxError: expected ':' (line 1)"], changed=["test_b"],
+                           not_started=["c"], empty_written=["q_1"])
+    report = handin.format_check("nb.ipynb", r)
+    _assert_readable(report)
+    assert report.index("SyntaxError") < report.index("1 of 3 visible test cells FAIL")
+    assert "test_a_visible (1 point): Hint: look again." in report
+    assert "edited read-only or test cells: test_b" in report
+    assert "Not started yet" in report and "Written answers still empty: q_1." in report
+    assert "All 3 visible test cells pass." in handin.format_check("nb.ipynb", handin.CheckResult(tests=3))
