@@ -24,6 +24,10 @@ c.ClearSolutions.enforce_metadata = True
 # NBGRADER_EXECUTION, but a slow laptop still needs more than the default 30 s.
 c.Execute.timeout = 180
 c.Execute.interrupt_on_timeout = True
+# One BLAS/OpenMP thread per kernel: the course's tensors are small, extra
+# threads only contend (10x slower on a busy 2-core grader), and parallel
+# grading already runs one kernel per core.  Kernels inherit this variable.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 c.Execute.extra_arguments = []
 
 # A hand-in from a student not yet in the gradebook is added, not refused.

@@ -1,0 +1,347 @@
+"""Wrong and right answers for ps2/building_blocks.ipynb."""
+
+NOTEBOOK = "source/ps2/building_blocks.ipynb"
+
+
+def _fn(header, *body):
+    return header + "\n" + "".join(f"    {line}\n" for line in body)
+
+
+_SIG = "def sigmoid(x):"
+_RELU = "def relu(x):"
+_BCE = "def bce_loss(y, y_hat):"
+_SB = "def sigmoid_backward(x, grad_out):"
+_BB = "def bce_loss_backward(y, y_hat):"
+_LF = "def linear_forward(x, w, b):"
+_LB = "def linear_backward(x, w, grad_out):"
+_M1 = "def model1(x, w, b):"
+_NET = "def network(x, params):"
+_ML = "def make_layer(d0, d1, activation):"
+_EV = "def evaluate(params, x, y):"
+_TE = "def train_epoch(params, x, y, learning_rate, batch_size):"
+_XN = "def xnor_params():"
+
+_TRAIN_LOOP = [
+    "order = torch.randperm(x.shape[0])",
+    "losses, accs = [], []",
+    "for start in range(0, x.shape[0], batch_size):",
+    "    idx = order[start:start + batch_size]",
+    "    y_hat = network(x[idx], params)",
+    "    loss = bce_loss(y[idx], y_hat)",
+    "    loss.backward()",
+    "    with torch.no_grad():",
+    "        for w, b, _ in params:",
+    "{UPDATE}",
+    "    losses.append(loss.item())",
+    "    accs.append(((y_hat.detach() >= 0.5).double() == y[idx]).double().mean().item())",
+    "return {RETURN}",
+]
+
+
+def _train(update=("            w -= learning_rate * w.grad", "            b -= learning_rate * b.grad",
+                   "            w.grad = None", "            b.grad = None"),
+           ret="float(np.mean(losses)), float(np.mean(accs))", order=None):
+    lines = []
+    for line in _TRAIN_LOOP:
+        if line == "{UPDATE}":
+            lines.extend(update)
+        else:
+            lines.append(line.replace("{RETURN}", ret))
+    if order is not None:
+        lines[0] = order
+    return _fn(_TE, *lines)
+
+
+MUTANTS = {
+    "sigmoid": {
+        "wrong": {
+            "exp(x) / (1 + exp(x)) overflows to nan": _fn(_SIG, "return torch.exp(x) / (1 + torch.exp(x))"),
+            "naive 1 / (1 + exp(-x)): nan gradient for x << 0": _fn(_SIG, "return 1 / (1 + torch.exp(-x))"),
+            "sign error 1 / (1 + exp(x))": _fn(_SIG, "z = torch.exp(-torch.abs(x))",
+                                                "return torch.where(x < 0, 1 / (1 + z), z / (1 + z))"),
+            "torch.where with an overflowing branch": _fn(
+                _SIG, "return torch.where(x >= 0, 1 / (1 + torch.exp(-x)), torch.exp(x) / (1 + torch.exp(x)))"),
+            "NumPy inside (returns an array, no autograd)": _fn(
+                _SIG, "a = x.detach().numpy()", "return torch.from_numpy(np.exp(-np.logaddexp(0, -a)))"),
+            "converts to float64": _fn(_SIG, "x = x.double()", "z = torch.exp(-x.abs())",
+                                       "return torch.where(x >= 0, 1 / (1 + z), z / (1 + z))"),
+        },
+        "right": {
+            "0.5 * (1 + tanh(x / 2))": _fn(_SIG, "return 0.5 * (1 + torch.tanh(x / 2))"),
+            "torch.where on clamped halves": _fn(
+                _SIG, "pos = 1 / (1 + torch.exp(-x.clamp(min=0)))",
+                "e = torch.exp(x.clamp(max=0))", "return torch.where(x >= 0, pos, e / (1 + e))"),
+            "exp(-softplus(-x))": _fn(_SIG, "return torch.exp(-F.softplus(-x))"),
+        },
+    },
+    "relu": {
+        "wrong": {
+            "modifies x in place": _fn(_RELU, "x[x < 0] = 0", "return x"),
+            "leaky relu": _fn(_RELU, "return torch.where(x > 0, x, 0.01 * x)"),
+            "abs instead of max": _fn(_RELU, "return torch.abs(x)"),
+            "clamp from above": _fn(_RELU, "return torch.clamp(x, max=0)"),
+        },
+        "right": {
+            "x * (x > 0)": _fn(_RELU, "return x * (x > 0)"),
+            "torch.maximum with zeros": _fn(_RELU, "return torch.maximum(x, torch.zeros_like(x))"),
+        },
+    },
+    "bce_loss": {
+        "wrong": {
+            "naive formula: nan for perfect predictions": _fn(
+                _BCE, "return -(y * torch.log(y_hat) + (1 - y) * torch.log(1 - y_hat)).mean()"),
+            "sum instead of mean": _fn(
+                _BCE, "p = torch.clamp(y_hat, 1e-7, 1 - 1e-7)",
+                "return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).sum()"),
+            "clamp with 1e-12 (1 - 1e-12 == 1 in float32)": _fn(
+                _BCE, "p = torch.clamp(y_hat, 1e-12, 1 - 1e-12)",
+                "return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()"),
+            "missing minus sign": _fn(
+                _BCE, "p = torch.clamp(y_hat, 1e-7, 1 - 1e-7)",
+                "return (y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()"),
+            "returns a Python float": _fn(
+                _BCE, "p = torch.clamp(y_hat, 1e-7, 1 - 1e-7)",
+                "return float(-(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean())"),
+            "clamps y_hat in place": _fn(
+                _BCE, "p = y_hat.clamp_(1e-7, 1 - 1e-7)",
+                "return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()"),
+            "arguments swapped": _fn(
+                _BCE, "y, y_hat = y_hat, torch.clamp(y, 1e-7, 1 - 1e-7)",
+                "return -(y * torch.log(y_hat) + (1 - y) * torch.log(1 - y_hat)).mean()"),
+        },
+        "right": {
+            "torch.xlogy": _fn(_BCE, "return -(torch.xlogy(y, y_hat) + torch.xlogy(1 - y, 1 - y_hat)).mean()"),
+            "logs clamped at -100 like PyTorch": _fn(
+                _BCE, "log_p = torch.clamp(torch.log(y_hat), min=-100)",
+                "log_q = torch.clamp(torch.log(1 - y_hat), min=-100)",
+                "return -(y * log_p + (1 - y) * log_q).sum() / y.numel()"),
+            "torch.where on the label": _fn(
+                _BCE, "p = torch.where(y > 0.5, y_hat, 1 - y_hat).clamp(min=1e-6)",
+                "return -torch.log(p).mean()"),
+        },
+    },
+    "sigmoid_backward": {
+        "wrong": {
+            "derivative taken at the output (x * (1 - x))": _fn(_SB, "return grad_out * x * (1 - x)"),
+            "forgot grad_out": _fn(_SB, "s = sigmoid(x)", "return s * (1 - s)"),
+            "tanh derivative 1 - s^2": _fn(_SB, "s = sigmoid(x)", "return grad_out * (1 - s ** 2)"),
+            "naive exp(-x) / (1 + exp(-x))^2": _fn(_SB, "e = torch.exp(-x)", "return grad_out * e / (1 + e) ** 2"),
+        },
+        "right": {
+            "s - s^2 with torch.sigmoid": _fn(_SB, "s = torch.sigmoid(x)", "return grad_out * (s - s * s)"),
+            "stable exp(-|x|) / (1 + exp(-|x|))^2": _fn(
+                _SB, "e = torch.exp(-torch.abs(x))", "return grad_out * e / (1 + e) ** 2"),
+        },
+    },
+    "bce_loss_backward": {
+        "wrong": {
+            "gradient of the sum (no 1/N)": _fn(_BB, "return (y_hat - y) / (y_hat * (1 - y_hat))"),
+            "gradient w.r.t. the logit (y_hat - y) / N": _fn(_BB, "return (y_hat - y) / y_hat.numel()"),
+            "sign flipped": _fn(_BB, "return (y - y_hat) / (y_hat * (1 - y_hat)) / y_hat.numel()"),
+            "forgot the (1 - y) term": _fn(_BB, "return -y / y_hat / y_hat.numel()"),
+        },
+        "right": {
+            "two fractions": _fn(_BB, "n = len(y)", "return (-y / y_hat + (1 - y) / (1 - y_hat)) / n"),
+        },
+    },
+    "linear_forward": {
+        "wrong": {
+            "w transposed": _fn(_LF, "return x @ w.T + b"),
+            "forgot the bias": _fn(_LF, "return x @ w"),
+            "bias summed in once": _fn(_LF, "return x @ w + b.sum()"),
+        },
+        "right": {
+            "einsum": _fn(_LF, "return torch.einsum('nd,de->ne', x, w) + b"),
+            "F.linear": _fn(_LF, "return F.linear(x, w.T, b)"),
+        },
+    },
+    "linear_backward": {
+        "wrong": {
+            "bias gradient averaged": _fn(_LB, "return grad_out @ w.T, x.T @ grad_out, grad_out.mean(0)"),
+            "grad_w transposed": _fn(_LB, "return grad_out @ w.T, (x.T @ grad_out).T, grad_out.sum(0)"),
+            "grad_x without transposing w": _fn(_LB, "return grad_out @ w, x.T @ grad_out, grad_out.sum(0)"),
+            "bias gradient summed over the wrong axis": _fn(
+                _LB, "return grad_out @ w.T, x.T @ grad_out, grad_out.sum(1)"),
+        },
+        "right": {
+            "einsum": _fn(_LB, "gx = torch.einsum('ne,de->nd', grad_out, w)",
+                          "gw = torch.einsum('nd,ne->de', x, grad_out)",
+                          "return gx, gw, torch.einsum('ne->e', grad_out)"),
+            "returned as a list": _fn(_LB, "return [grad_out.matmul(w.t()), x.t().matmul(grad_out), grad_out.sum(0)]"),
+        },
+    },
+    "model1": {
+        "wrong": {
+            "bias added after the sigmoid": _fn(_M1, "return sigmoid(x @ w) + b"),
+            "no sigmoid": _fn(_M1, "return x @ w + b"),
+            "relu instead of sigmoid": _fn(_M1, "return relu(x @ w + b)"),
+            "squeezed output": _fn(_M1, "return sigmoid(x @ w + b).squeeze()"),
+        },
+        "right": {
+            "torch.sigmoid of F.linear": _fn(_M1, "return torch.sigmoid(F.linear(x, w.T, b))"),
+        },
+    },
+    "network": {
+        "wrong": {
+            "squeeze() also drops N = 1": _fn(
+                _NET, "for w, b, f in params:", "    x = f(x @ w + b)", "return x.squeeze()"),
+            "never squeezes": _fn(_NET, "for w, b, f in params:", "    x = f(x @ w + b)", "return x"),
+            "no activation on the last layer": _fn(
+                _NET, "for i, (w, b, f) in enumerate(params):", "    x = x @ w + b",
+                "    if i < len(params) - 1:", "        x = f(x)", "return x.squeeze(-1) if x.shape[-1] == 1 else x"),
+            "activation only at the end": _fn(
+                _NET, "for w, b, f in params:", "    x = x @ w + b", "x = params[-1][2](x)",
+                "return x.squeeze(-1) if x.shape[-1] == 1 else x"),
+            "squeezes unconditionally with squeeze(1)": _fn(
+                _NET, "for w, b, f in params:", "    x = f(x @ w + b)", "return x[:, 0]"),
+        },
+        "right": {
+            "functools.reduce and reshape": _fn(
+                _NET, "from functools import reduce",
+                "out = reduce(lambda h, layer: layer[2](linear_forward(h, layer[0], layer[1])), params, x)",
+                "return out.reshape(out.shape[:-1]) if out.shape[-1] == 1 else out"),
+        },
+    },
+    "make_layer": {
+        "wrong": {
+            "He scale from the fan-out": _fn(
+                _ML, "w = (torch.randn(d0, d1, dtype=torch.float64) * math.sqrt(2 / d1)).requires_grad_()",
+                "return w, torch.zeros(d1, dtype=torch.float64, requires_grad=True), activation"),
+            "variance 2/d0 used as the std": _fn(
+                _ML, "w = (torch.randn(d0, d1, dtype=torch.float64) * (2 / d0)).requires_grad_()",
+                "return w, torch.zeros(d1, dtype=torch.float64, requires_grad=True), activation"),
+            "kaiming_normal_ on a d0 x d1 tensor (PyTorch reads fan-in from dim 1)": _fn(
+                _ML, "w = torch.empty(d0, d1, dtype=torch.float64)",
+                "torch.nn.init.kaiming_normal_(w, nonlinearity='relu')",
+                "return w.requires_grad_(), torch.zeros(d1, dtype=torch.float64, requires_grad=True), activation"),
+            "Xavier scale 1/d0": _fn(
+                _ML, "w = (torch.randn(d0, d1, dtype=torch.float64) / math.sqrt(d0)).requires_grad_()",
+                "return w, torch.zeros(d1, dtype=torch.float64, requires_grad=True), activation"),
+            "uniform with the right std": _fn(
+                _ML, "a = math.sqrt(3 * 2 / d0)",
+                "w = ((torch.rand(d0, d1, dtype=torch.float64) * 2 - 1) * a).requires_grad_()",
+                "return w, torch.zeros(d1, dtype=torch.float64, requires_grad=True), activation"),
+            "weights not a leaf (requires_grad before scaling)": _fn(
+                _ML, "w = torch.randn(d0, d1, dtype=torch.float64, requires_grad=True) * math.sqrt(2 / d0)",
+                "return w, torch.zeros(d1, dtype=torch.float64, requires_grad=True), activation"),
+            "float32 weights": _fn(
+                _ML, "w = (torch.randn(d0, d1) * math.sqrt(2 / d0)).requires_grad_()",
+                "return w, torch.zeros(d1, requires_grad=True), activation"),
+        },
+        "right": {
+            "kaiming_normal_ with mode='fan_out' on d0 x d1": _fn(
+                _ML, "w = torch.empty(d0, d1, dtype=torch.float64)",
+                "torch.nn.init.kaiming_normal_(w, mode='fan_out', nonlinearity='relu')",
+                "b = torch.zeros(d1, dtype=torch.float64)",
+                "return w.requires_grad_(True), b.requires_grad_(True), activation"),
+            "torch.normal": _fn(
+                _ML, "w = torch.normal(0.0, (2 / d0) ** 0.5, size=(d0, d1), dtype=torch.float64)",
+                "w.requires_grad = True",
+                "b = torch.zeros(d1, dtype=torch.float64)", "b.requires_grad = True", "return (w, b, activation)"),
+        },
+    },
+    "evaluate": {
+        "wrong": {
+            "threshold at 0 instead of 0.5": _fn(
+                _EV, "with torch.no_grad():", "    p = network(x, params)",
+                "    return float(bce_loss(y, p)), float(((p > 0).double() == y).double().mean())"),
+            "returns the error rate": _fn(
+                _EV, "with torch.no_grad():", "    p = network(x, params)",
+                "    return float(bce_loss(y, p)), float(((p >= 0.5).double() != y).double().mean())"),
+            "loss summed over the samples": _fn(
+                _EV, "with torch.no_grad():", "    p = network(x, params)",
+                "    return float(bce_loss(y, p)) * len(y), float(((p >= 0.5).double() == y).double().mean())"),
+            "calls backward while evaluating": _fn(
+                _EV, "p = network(x, params)", "loss = bce_loss(y, p)", "loss.backward()",
+                "return loss.item(), float(((p.detach() >= 0.5).double() == y).double().mean())"),
+            "returns a loss that tracks gradients": _fn(
+                _EV, "p = network(x, params)",
+                "return bce_loss(y, p), float(((p.detach() >= 0.5).double() == y).double().mean())"),
+        },
+        "right": {
+            "round() and .item()": _fn(
+                _EV, "with torch.no_grad():", "    p = network(x, params)", "    loss = bce_loss(y, p).item()",
+                "    acc = (torch.round(p) == y).float().mean().item()", "return loss, acc"),
+        },
+    },
+    "train_epoch": {
+        "wrong": {
+            "gradients never reset": _train(update=("            w -= learning_rate * w.grad",
+                                                    "            b -= learning_rate * b.grad")),
+            "no shuffling": _train(order="order = torch.arange(x.shape[0])"),
+            "w = w - lr * grad rebinds (params unchanged)": _train(update=(
+                "            w = w - learning_rate * w.grad", "            b = b - learning_rate * b.grad",
+                "            w.grad = None", "            b.grad = None")),
+            "biases never updated": _train(update=("            w -= learning_rate * w.grad",
+                                                   "            w.grad = None", "            b.grad = None")),
+            "returns the last minibatch's loss": _train(ret="losses[-1], accs[-1]"),
+            "step along the gradient": _train(update=(
+                "            w += learning_rate * w.grad", "            b += learning_rate * b.grad",
+                "            w.grad = None", "            b.grad = None")),
+            "learning rate divided by the batch size": _train(update=(
+                "            w -= learning_rate / batch_size * w.grad", "            b -= learning_rate / batch_size * b.grad",
+                "            w.grad = None", "            b.grad = None")),
+        },
+        "right": {
+            "zero_() and a list of index chunks": _fn(
+                _TE, "stats = []",
+                "for idx in torch.randperm(len(x)).split(batch_size):",
+                "    out = network(x[idx], params)",
+                "    loss = bce_loss(y[idx], out)",
+                "    for w, b, _ in params:",
+                "        if w.grad is not None:",
+                "            w.grad.zero_()",
+                "            b.grad.zero_()",
+                "    loss.backward()",
+                "    with torch.no_grad():",
+                "        for w, b, _ in params:",
+                "            w.sub_(learning_rate * w.grad)",
+                "            b.sub_(learning_rate * b.grad)",
+                "    stats.append((loss.item(), ((out > 0.5) == (y[idx] > 0.5)).double().mean().item()))",
+                "loss, acc = np.mean(stats, axis=0)",
+                "return float(loss), float(acc)"),
+            "NumPy permutation, torch.autograd.grad": _fn(
+                _TE, "perm = np.random.permutation(len(x))", "losses, accs = [], []",
+                "flat = [t for w, b, _ in params for t in (w, b)]",
+                "for i in range(0, len(x), batch_size):",
+                "    idx = torch.from_numpy(perm[i:i + batch_size])",
+                "    y_hat = network(x[idx], params)",
+                "    loss = bce_loss(y[idx], y_hat)",
+                "    grads = torch.autograd.grad(loss, flat)",
+                "    with torch.no_grad():",
+                "        for t, g in zip(flat, grads):",
+                "            t -= learning_rate * g",
+                "    losses.append(float(loss))",
+                "    accs.append(float(((y_hat >= 0.5).double() == y[idx]).double().mean()))",
+                "return sum(losses) / len(losses), sum(accs) / len(accs)"),
+        },
+    },
+    "hyperparameters": {
+        "wrong": {
+            "learning rate far too small": "learning_rate = 0.001\nbatch_size = 32\nepochs = 20\n",
+            "learning rate far too large": "learning_rate = 5.0\nbatch_size = 32\nepochs = 20\n",
+            "one epoch of full-batch descent": "learning_rate = 0.1\nbatch_size = 898\nepochs = 1\n",
+            "too many updates (batch size 1, 10 epochs)": "learning_rate = 0.01\nbatch_size = 1\nepochs = 10\n",
+        },
+        "right": {
+            "larger rate, larger batches": "learning_rate = 0.3\nbatch_size = 64\nepochs = 15\n",
+        },
+    },
+    "xnor_params": {
+        "wrong": {
+            "XOR instead of XNOR": _fn(_XN, "return np.ones((2, 2)), np.array([0.0, -1.0]), np.array([1.0, -2.0]), 0.0"),
+            "weights for W @ x (columns and rows mixed up)": _fn(
+                _XN, "W = np.array([[1.0, 0.0], [1.0, 1.0]])", "c = np.array([0.0, -1.0])",
+                "return W, c, np.array([-1.0, 2.0]), 1.0"),
+            "a linear attempt (hidden layer never active below zero)": _fn(
+                _XN, "return np.eye(2), np.zeros(2), np.array([-1.0, -1.0]), 1.0"),
+            "w as a 2x1 column": _fn(
+                _XN, "return np.ones((2, 2)), np.array([0.0, -1.0]), np.array([[-1.0], [2.0]]), 1.0"),
+        },
+        "right": {
+            "other weights, torch tensors": _fn(
+                _XN, "W = torch.tensor([[1.0, -1.0], [-1.0, 1.0]])", "c = torch.zeros(2)",
+                "return W, c, torch.tensor([-1.0, -1.0]), torch.tensor(1.0)"),
+        },
+    },
+}
