@@ -1,0 +1,382 @@
+"""Wrong and right answers for ps3/optimizers.ipynb."""
+
+NOTEBOOK = "source/ps3/optimizers.ipynb"
+
+
+def _sgd(step_body, init="        self.params = list(parameters)\n", zero=None):
+    zero = zero or ("    def zero_grad(self):\n"
+                    "        for p in self.params:\n"
+                    "            p.grad = None\n")
+    return ("class SimpleGradientDescent:\n"
+            "    def __init__(self, parameters, lr=0.1, weight_decay=0.0):\n"
+            + init +
+            "        self.lr, self.weight_decay = lr, weight_decay\n"
+            + zero +
+            "    def step(self):\n"
+            "        with torch.no_grad():\n"
+            "            for p in self.params:\n"
+            "                if p.grad is None:\n"
+            "                    continue\n"
+            + step_body)
+
+
+def _momentum(update):
+    return ("class SGDMomentum:\n"
+            "    def __init__(self, parameters, lr=0.1, momentum=0.9, weight_decay=0.0):\n"
+            "        self.params = list(parameters)\n"
+            "        self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay\n"
+            "        self.v = [torch.zeros_like(p) for p in self.params]\n"
+            "    def zero_grad(self):\n"
+            "        for p in self.params:\n"
+            "            p.grad = None\n"
+            "    def step(self):\n"
+            "        with torch.no_grad():\n"
+            "            for i, p in enumerate(self.params):\n"
+            "                if p.grad is None:\n"
+            "                    continue\n"
+            + update)
+
+
+def _adam(update, cls="ADAMOptimizer", tick_in_step="        self.t += 1\n", tick_in_loop=""):
+    return (f"class {cls}:\n"
+            "    def __init__(self, parameters, lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):\n"
+            "        self.params = list(parameters)\n"
+            "        self.lr, self.eps, self.wd = lr, eps, weight_decay\n"
+            "        self.b1, self.b2 = betas\n"
+            "        self.m = [torch.zeros_like(p) for p in self.params]\n"
+            "        self.v = [torch.zeros_like(p) for p in self.params]\n"
+            "        self.t = 0\n"
+            "    def zero_grad(self):\n"
+            "        for p in self.params:\n"
+            "            p.grad = None\n"
+            "    def step(self):\n"
+            + tick_in_step +
+            "        with torch.no_grad():\n"
+            "            for i, p in enumerate(self.params):\n"
+            "                if p.grad is None:\n"
+            "                    continue\n"
+            + tick_in_loop + update)
+
+
+_ADAM_L2 = ("                g = p.grad + self.wd * p\n"
+            "                self.m[i] = self.b1 * self.m[i] + (1 - self.b1) * g\n"
+            "                self.v[i] = self.b2 * self.v[i] + (1 - self.b2) * g * g\n")
+_ADAM_W = ("                p.mul_(1 - self.lr * self.wd)\n"
+           "                g = p.grad\n"
+           "                self.m[i] = self.b1 * self.m[i] + (1 - self.b1) * g\n"
+           "                self.v[i] = self.b2 * self.v[i] + (1 - self.b2) * g * g\n")
+_ADAM_STEP = ("                m_hat = self.m[i] / (1 - self.b1 ** self.t)\n"
+              "                v_hat = self.v[i] / (1 - self.b2 ** self.t)\n"
+              "                p -= self.lr * m_hat / (v_hat.sqrt() + self.eps)\n")
+
+
+def _residual(forward, init="        self.f = nn.Sequential(*layers)\n"):
+    return ("class ResidualSequence(nn.Module):\n"
+            "    def __init__(self, *layers):\n"
+            "        super().__init__()\n"
+            + init +
+            "    def forward(self, x):\n"
+            + forward)
+
+
+def _resnet(block, head="    layers = [nn.Linear(input_size, hidden_dims)]\n", n="n_blocks",
+            tail="    layers += [nn.Linear(hidden_dims, 1), nn.Sigmoid()]\n"):
+    return ("def make_residual_net(input_size, hidden_dims, fan_out_dims, n_blocks, batchnorm=False):\n"
+            + head +
+            f"    for _ in range({n}):\n"
+            + block + tail +
+            "    return nn.Sequential(*layers)\n")
+
+
+_BLOCK = ("        b = [nn.BatchNorm1d(hidden_dims)] if batchnorm else []\n"
+          "        b += [nn.ReLU(), nn.Linear(hidden_dims, fan_out_dims), nn.ReLU(), nn.Linear(fan_out_dims, hidden_dims)]\n"
+          "        layers.append(ResidualSequence(*b))\n")
+
+
+def _best(net, opt, epochs=6, batch=64):
+    return ("def make_best_net():\n"
+            f"    return {net}\n"
+            "def make_best_optimizer(parameters):\n"
+            f"    return {opt}\n"
+            f"best_epochs = {epochs}\n"
+            f"best_batch_size = {batch}\n")
+
+
+MUTANTS = {
+    "SimpleGradientDescent": {
+        "wrong": {
+            "weight decay not scaled by lr": _sgd("                p -= self.lr * p.grad + self.weight_decay * p\n"),
+            "weight decay with the wrong sign": _sgd("                p -= self.lr * (p.grad - self.weight_decay * p)\n"),
+            "keeps the generator (exhausted after one pass)": _sgd(
+                "                p -= self.lr * (p.grad + self.weight_decay * p)\n",
+                init="        self.params = parameters\n"),
+            "zero_grad calls .grad on the list": _sgd(
+                "                p -= self.lr * (p.grad + self.weight_decay * p)\n",
+                zero="    def zero_grad(self):\n        self.params.grad = None\n"),
+            "zero_grad does nothing (gradients accumulate)": _sgd(
+                "                p -= self.lr * (p.grad + self.weight_decay * p)\n",
+                zero="    def zero_grad(self):\n        pass\n"),
+            "rebinds p instead of updating in place": (
+                "class SimpleGradientDescent:\n"
+                "    def __init__(self, parameters, lr=0.1, weight_decay=0.0):\n"
+                "        self.params = list(parameters)\n"
+                "        self.lr, self.weight_decay = lr, weight_decay\n"
+                "    def zero_grad(self):\n"
+                "        for p in self.params:\n"
+                "            p.grad = None\n"
+                "    def step(self):\n"
+                "        with torch.no_grad():\n"
+                "            for p in self.params:\n"
+                "                if p.grad is not None:\n"
+                "                    p = p - self.lr * (p.grad + self.weight_decay * p)\n"),
+        },
+        "right": {
+            "in-place ops on .data, zero_grad zeroes": (
+                "class SimpleGradientDescent:\n"
+                "    def __init__(self, parameters, lr=0.1, weight_decay=0.0):\n"
+                "        self.ps = [q for q in parameters]\n"
+                "        self.lr = float(lr)\n"
+                "        self.wd = weight_decay\n"
+                "    def zero_grad(self):\n"
+                "        for p in self.ps:\n"
+                "            if p.grad is not None:\n"
+                "                p.grad.zero_()\n"
+                "    @torch.no_grad()\n"
+                "    def step(self):\n"
+                "        for p in self.ps:\n"
+                "            if p.grad is not None:\n"
+                "                d = p.grad.add(p, alpha=self.wd)\n"
+                "                p.data.add_(d, alpha=-self.lr)\n"),
+        },
+    },
+    "SGDMomentum": {
+        "wrong": {
+            "momentum as an EMA (dampened)": _momentum(
+                "                g = p.grad + self.weight_decay * p\n"
+                "                self.v[i] = self.momentum * self.v[i] + (1 - self.momentum) * g\n"
+                "                p -= self.lr * self.v[i]\n"),
+            "parameter moved with the old velocity, before adding g": _momentum(
+                "                g = p.grad + self.weight_decay * p\n"
+                "                p -= self.lr * self.v[i]\n"
+                "                self.v[i] = self.momentum * self.v[i] + g\n"),
+            "weight decay added after the velocity": _momentum(
+                "                self.v[i] = self.momentum * self.v[i] + p.grad\n"
+                "                p -= self.lr * (self.v[i] + self.weight_decay * p)\n"),
+            "velocity not kept between steps": _momentum(
+                "                g = p.grad + self.weight_decay * p\n"
+                "                v = self.momentum * torch.zeros_like(p) + g\n"
+                "                p -= self.lr * v\n"),
+        },
+        "right": {
+            "velocity dict keyed by parameter, lazily created": (
+                "class SGDMomentum:\n"
+                "    def __init__(self, parameters, lr=0.1, momentum=0.9, weight_decay=0.0):\n"
+                "        self.params = list(parameters)\n"
+                "        self.lr, self.mu, self.wd = lr, momentum, weight_decay\n"
+                "        self.state = {}\n"
+                "    def zero_grad(self):\n"
+                "        for p in self.params:\n"
+                "            if p.grad is not None:\n"
+                "                p.grad.detach_()\n"
+                "                p.grad.zero_()\n"
+                "    def step(self):\n"
+                "        with torch.no_grad():\n"
+                "            for p in self.params:\n"
+                "                if p.grad is None:\n"
+                "                    continue\n"
+                "                g = p.grad + self.wd * p\n"
+                "                if p not in self.state:\n"
+                "                    self.state[p] = g.clone()\n"
+                "                else:\n"
+                "                    self.state[p].mul_(self.mu).add_(g)\n"
+                "                p.sub_(self.lr * self.state[p])\n"),
+        },
+    },
+    "grad_stats": {
+        "wrong": {
+            "mean of absolute values": "mean_grads = grads.abs().mean(0)\nrms_grads = grads.pow(2).mean(0).sqrt()\n",
+            "RMS without the square root": "mean_grads = grads.mean(0)\nrms_grads = grads.pow(2).mean(0)\n",
+            "standard deviation instead of RMS": "mean_grads = grads.mean(0)\nrms_grads = grads.std(0, unbiased=False)\n",
+            "averaged over the wrong axis": "mean_grads = grads.mean(1)\nrms_grads = grads.pow(2).mean(1).sqrt()\n",
+        },
+        "right": {
+            "NumPy, with a loop-free norm": (
+                "_g = grads.numpy()\n"
+                "mean_grads = torch.tensor(_g.sum(axis=0) / len(_g))\n"
+                "rms_grads = torch.tensor(np.linalg.norm(_g, axis=0) / np.sqrt(len(_g)))\n"),
+        },
+    },
+    "ema_update": {
+        "wrong": {
+            "no bias correction": (
+                "def ema_update(x_t, beta, t, ema_star_old):\n"
+                "    s = beta * ema_star_old + (1 - beta) * x_t\n"
+                "    return s, s\n"),
+            "bias correction off by one": (
+                "def ema_update(x_t, beta, t, ema_star_old):\n"
+                "    s = beta * ema_star_old + (1 - beta) * x_t\n"
+                "    return s / (1 - beta ** (t + 1)), s\n"),
+            "beta on the new value": (
+                "def ema_update(x_t, beta, t, ema_star_old):\n"
+                "    s = (1 - beta) * ema_star_old + beta * x_t\n"
+                "    return s / (1 - beta ** t), s\n"),
+            "returns the corrected value as the running state": (
+                "def ema_update(x_t, beta, t, ema_star_old):\n"
+                "    s = beta * ema_star_old + (1 - beta) * x_t\n"
+                "    e = s / (1 - beta ** t)\n"
+                "    return e, e\n"),
+        },
+        "right": {
+            "lerp form, correction by multiplication": (
+                "def ema_update(x_t, beta, t, ema_star_old):\n"
+                "    ema_star = ema_star_old + (1 - beta) * (x_t - ema_star_old)\n"
+                "    return ema_star * (1.0 / (1.0 - beta ** t)), ema_star\n"),
+        },
+    },
+    "ADAMOptimizer": {
+        "wrong": {
+            "missing bias correction": _adam(
+                _ADAM_L2 + "                p -= self.lr * self.m[i] / (self.v[i].sqrt() + self.eps)\n"),
+            "bias correction off by one": _adam(
+                _ADAM_L2 +
+                "                m_hat = self.m[i] / (1 - self.b1 ** (self.t + 1))\n"
+                "                v_hat = self.v[i] / (1 - self.b2 ** (self.t + 1))\n"
+                "                p -= self.lr * m_hat / (v_hat.sqrt() + self.eps)\n"),
+            "time step advanced per parameter": _adam(_ADAM_L2 + _ADAM_STEP, tick_in_step="",
+                                                      tick_in_loop="                self.t += 1\n"),
+            "eps inside the square root": _adam(
+                _ADAM_L2 +
+                "                m_hat = self.m[i] / (1 - self.b1 ** self.t)\n"
+                "                v_hat = self.v[i] / (1 - self.b2 ** self.t)\n"
+                "                p -= self.lr * m_hat / (v_hat + self.eps).sqrt()\n"),
+            "decoupled decay where L2 was asked": _adam(_ADAM_W + _ADAM_STEP),
+            "weight decay left out": _adam(
+                "                g = p.grad\n"
+                "                self.m[i] = self.b1 * self.m[i] + (1 - self.b1) * g\n"
+                "                self.v[i] = self.b2 * self.v[i] + (1 - self.b2) * g * g\n" + _ADAM_STEP),
+        },
+        "right": {
+            "torch-style: in-place lerp_/addcmul_, corrections folded into the step size": (
+                "class ADAMOptimizer:\n"
+                "    def __init__(self, parameters, lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):\n"
+                "        self.params = list(parameters)\n"
+                "        self.lr, self.betas, self.eps, self.wd = lr, betas, eps, weight_decay\n"
+                "        self.state = [None] * len(self.params)\n"
+                "        self.steps = 0\n"
+                "    def zero_grad(self):\n"
+                "        for p in self.params:\n"
+                "            p.grad = None\n"
+                "    @torch.no_grad()\n"
+                "    def step(self):\n"
+                "        self.steps += 1\n"
+                "        b1, b2 = self.betas\n"
+                "        bc1, bc2 = 1 - b1 ** self.steps, 1 - b2 ** self.steps\n"
+                "        for i, p in enumerate(self.params):\n"
+                "            if p.grad is None:\n"
+                "                continue\n"
+                "            g = p.grad.add(p, alpha=self.wd) if self.wd else p.grad\n"
+                "            if self.state[i] is None:\n"
+                "                self.state[i] = (torch.zeros_like(p), torch.zeros_like(p))\n"
+                "            m, v = self.state[i]\n"
+                "            m.lerp_(g, 1 - b1)\n"
+                "            v.mul_(b2).addcmul_(g, g, value=1 - b2)\n"
+                "            denom = (v.sqrt() / math.sqrt(bc2)).add_(self.eps)\n"
+                "            p.addcdiv_(m, denom, value=-self.lr / bc1)\n"),
+        },
+    },
+    "AdamWOptimizer": {
+        "wrong": {
+            "L2 decay in the gradient (plain Adam)": _adam(_ADAM_L2 + _ADAM_STEP, cls="AdamWOptimizer"),
+            "decay not scaled by lr": _adam(
+                "                p.mul_(1 - self.wd)\n"
+                "                g = p.grad\n"
+                "                self.m[i] = self.b1 * self.m[i] + (1 - self.b1) * g\n"
+                "                self.v[i] = self.b2 * self.v[i] + (1 - self.b2) * g * g\n" + _ADAM_STEP,
+                cls="AdamWOptimizer"),
+            "missing bias correction": _adam(
+                _ADAM_W + "                p -= self.lr * self.m[i] / (self.v[i].sqrt() + self.eps)\n",
+                cls="AdamWOptimizer"),
+            "time step advanced per parameter": _adam(_ADAM_W + _ADAM_STEP, cls="AdamWOptimizer", tick_in_step="",
+                                                      tick_in_loop="                self.t += 1\n"),
+        },
+        "right": {
+            "decay applied after computing the Adam direction (from the old p)": _adam(
+                "                g = p.grad\n"
+                "                self.m[i] = self.b1 * self.m[i] + (1 - self.b1) * g\n"
+                "                self.v[i] = self.b2 * self.v[i] + (1 - self.b2) * g * g\n"
+                "                m_hat = self.m[i] / (1 - self.b1 ** self.t)\n"
+                "                v_hat = self.v[i] / (1 - self.b2 ** self.t)\n"
+                "                upd = m_hat / (v_hat.sqrt() + self.eps)\n"
+                "                p.copy_(p * (1 - self.lr * self.wd) - self.lr * upd)\n",
+                cls="AdamWOptimizer"),
+        },
+    },
+    "ResidualSequence": {
+        "wrong": {
+            "no skip (returns f(x))": _residual("        return self.f(x)\n"),
+            "identity (returns x)": _residual("        return x\n"),
+            "ReLU after the sum": _residual("        return torch.relu(self.f(x) + x)\n"),
+            "layers kept in a Python list (parameters not registered)": _residual(
+                "        for layer in self.layers:\n"
+                "            out = layer(x) if layer is self.layers[0] else layer(out)\n"
+                "        return out + x\n",
+                init="        self.layers = list(layers)\n"),
+            "only the first layer applied": _residual(
+                "        return self.layers[0](x) + x\n", init="        self.layers = nn.ModuleList(layers)\n"),
+        },
+        "right": {
+            "ModuleList and a loop": _residual(
+                "        out = x\n"
+                "        for layer in self.blocks:\n"
+                "            out = layer(out)\n"
+                "        return x + out\n",
+                init="        self.blocks = nn.ModuleList(layers)\n"),
+        },
+    },
+    "make_residual_net": {
+        "wrong": {
+            "blocks without the skip (nn.Sequential)": _resnet(
+                "        b = [nn.BatchNorm1d(hidden_dims)] if batchnorm else []\n"
+                "        b += [nn.ReLU(), nn.Linear(hidden_dims, fan_out_dims), nn.ReLU(), nn.Linear(fan_out_dims, hidden_dims)]\n"
+                "        layers.append(nn.Sequential(*b))\n"),
+            "BatchNorm ignored": _resnet(
+                "        layers.append(ResidualSequence(nn.ReLU(), nn.Linear(hidden_dims, fan_out_dims), nn.ReLU(),\n"
+                "                                       nn.Linear(fan_out_dims, hidden_dims)))\n"),
+            "no final sigmoid": _resnet(_BLOCK, tail="    layers += [nn.Linear(hidden_dims, 1)]\n"),
+            "one block too many": _resnet(_BLOCK, n="n_blocks + 1"),
+            "BatchNorm after the first ReLU": _resnet(
+                "        b = [nn.ReLU()] + ([nn.BatchNorm1d(hidden_dims)] if batchnorm else [])\n"
+                "        b += [nn.Linear(hidden_dims, fan_out_dims), nn.ReLU(), nn.Linear(fan_out_dims, hidden_dims)]\n"
+                "        layers.append(ResidualSequence(*b))\n"),
+        },
+        "right": {
+            "built with add_module on an empty Sequential": (
+                "def make_residual_net(input_size, hidden_dims, fan_out_dims, n_blocks, batchnorm=False):\n"
+                "    net = nn.Sequential()\n"
+                "    net.add_module('input', nn.Linear(input_size, hidden_dims))\n"
+                "    for k in range(n_blocks):\n"
+                "        parts = ([nn.BatchNorm1d(hidden_dims)] if batchnorm else []) + [\n"
+                "            nn.ReLU(), nn.Linear(hidden_dims, fan_out_dims), nn.ReLU(), nn.Linear(fan_out_dims, hidden_dims)]\n"
+                "        net.add_module(f'block{k}', ResidualSequence(*parts))\n"
+                "    net.add_module('out', nn.Linear(hidden_dims, 1))\n"
+                "    net.add_module('prob', nn.Sigmoid())\n"
+                "    return net\n"),
+        },
+    },
+    "best_network": {
+        "wrong": {
+            "linear model (no hidden activation)": _best("nn.Sequential(nn.Linear(36, 64), nn.Linear(64, 1), nn.Sigmoid())",
+                                                         "torch.optim.Adam(parameters, lr=3e-3)"),
+            "deep sigmoid network with plain SGD": _best("make_mlp([32] * 6, nn.Sigmoid)",
+                                                         "torch.optim.SGD(parameters, lr=0.05)"),
+            "logits out, no sigmoid": _best("nn.Sequential(nn.Linear(36, 64), nn.ReLU(), nn.Linear(64, 1))",
+                                            "torch.optim.Adam(parameters, lr=3e-3)"),
+            "too many epochs": _best("make_mlp([64, 64], nn.ReLU)", "torch.optim.Adam(parameters, lr=1e-3)", epochs=100),
+        },
+        "right": {
+            "wide ReLU MLP with torch Adam, batch 128": _best("make_mlp([128, 64], nn.ReLU)",
+                                                              "torch.optim.Adam(parameters, lr=3e-3)",
+                                                              epochs=8, batch=128),
+        },
+    },
+}

@@ -1,0 +1,308 @@
+"""Small supervised-training harness for the 6x6 binary-image tasks (ps3, ps4).
+
+    from utils.training import Supervise, run_test, run_grid, make_mlp
+
+    net = make_mlp([64, 64], nn.ReLU)                    # 36 -> 64 -> 64 -> 1, sigmoid output
+    result = run_test(net, lambda p: torch.optim.Adam(p, lr=1e-3), epochs=10)
+    results = run_grid({"ReLU": lambda: make_mlp([32], nn.ReLU),
+                        "tanh": lambda: make_mlp([32], nn.Tanh)},
+                       make_optimizer=lambda p: torch.optim.Adam(p, lr=1e-3))
+
+`run_test` trains with minibatches, records the training loss and the train /
+test accuracy after every epoch, draws the learning curves and returns a
+`RunResult`; `run_grid` runs several configurations from the same seed and puts
+them side by side (loss curves, accuracy curves, a bar chart and a table).
+Networks end in a sigmoid: they output P(label = 1), shape [N, 1] or [N].
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import torch
+from torch import nn
+
+from .plotting import OKABE_ITO
+from .progress import progress
+
+
+@lru_cache(maxsize=None)
+def load_binary_images(name: str = "tiny-classification"):
+    """(X_train, y_train, X_test, y_test) as float32 tensors (X: [N, 36], y: [N] of 0/1)."""
+    from .data import load_csv_dataset
+
+    out = []
+    for split in ("train", "test"):
+        X, y = load_csv_dataset(name, split)
+        out += [torch.tensor(X, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)]
+    return tuple(out)
+
+
+def show_images(X, y=None, n: int = 16, title: str = "Samples", size: int = 6):
+    """A grid of the first n images (rows of X, flattened size x size), labels in the titles."""
+    import matplotlib.pyplot as plt
+
+    X = np.asarray(X.detach() if hasattr(X, "detach") else X, float)[:n]
+    cols = min(8, n)
+    rows = int(np.ceil(len(X) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(1.3 * cols, 1.45 * rows + 0.4), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < len(X):
+            ax.imshow(X[i].reshape(size, size), cmap="gray_r", vmin=0, vmax=1)
+            if y is not None:
+                ax.set_title(f"label {int(np.asarray(y[i]))}", fontsize=9)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def make_mlp(hidden_dims, activation=None, batchnorm: bool = False, input_size: int = 36):
+    """Linear -> [BatchNorm1d] -> activation, once per hidden width, then Linear(., 1) -> Sigmoid."""
+    activation = activation or nn.ReLU
+    layers, d = [], input_size
+    for h in hidden_dims:
+        layers.append(nn.Linear(d, h))
+        if batchnorm:
+            layers.append(nn.BatchNorm1d(h))
+        layers.append(activation())
+        d = h
+    layers += [nn.Linear(d, 1), nn.Sigmoid()]
+    return nn.Sequential(*layers)
+
+
+def count_parameters(net) -> int:
+    return sum(p.numel() for p in net.parameters())
+
+
+class Supervise(nn.Module):
+    """Wraps a network and a loss: forward(x, y) = criterion(net(x).squeeze(-1), y).
+
+    The network outputs one probability per example (shape [N, 1] or [N]);
+    the criterion compares it with the labels (shape [N]), e.g. nn.BCELoss().
+    Attributes: `net`, `criterion`.
+    """
+
+    def __init__(self, criterion, net):
+        super().__init__()
+        self.criterion = criterion
+        self.net = net
+
+    def forward(self, x, y):
+        out = self.net(x)
+        if out.dim() > 1:
+            out = out.squeeze(-1)
+        return self.criterion(out, y)
+
+
+@dataclass
+class RunResult:
+    """What one training run produced (per-epoch curves and final accuracies)."""
+    label: str
+    train_loss: list = field(default_factory=list)     # mean training loss per epoch
+    train_acc: list = field(default_factory=list)      # accuracy on the training set after each epoch
+    test_acc: list = field(default_factory=list)       # accuracy on the test set after each epoch
+    seconds: float = 0.0
+    parameters: int = 0
+
+    @property
+    def final_train_acc(self) -> float:
+        return self.train_acc[-1] if self.train_acc else float("nan")
+
+    @property
+    def final_test_acc(self) -> float:
+        return self.test_acc[-1] if self.test_acc else float("nan")
+
+
+def accuracy(net, X, y) -> float:
+    """Fraction of examples where (net(X) > 0.5) equals the 0/1 label; evaluates in eval mode."""
+    was_training = net.training
+    net.eval()
+    with torch.no_grad():
+        out = net(X.to(_dtype_of(net)))
+        out = out.squeeze(-1) if out.dim() > 1 else out
+        acc = float(((out > 0.5).to(y.dtype) == y).double().mean())
+    net.train(was_training)
+    return acc
+
+
+def _dtype_of(net):
+    for p in net.parameters():
+        return p.dtype
+    return torch.get_default_dtype()
+
+
+def run_test(net, make_optimizer, epochs: int = 10, batch_size: int = 64, criterion=None,
+             dataset: str = "tiny-classification", seed: int = 0, label: str | None = None,
+             plot: bool = True, n_train: int | None = None) -> RunResult:
+    """Train `net` on a binary-image dataset and report learning curves and accuracies.
+
+    make_optimizer: a function parameters -> optimizer (anything with step() and
+    zero_grad(), e.g. `lambda p: torch.optim.SGD(p, lr=0.1)`).
+    criterion: the loss on probabilities (default nn.BCELoss()).
+    seed fixes the minibatch order (build the network after torch.manual_seed
+    yourself if its initialisation should be reproducible too).
+    n_train: use only the first n_train training examples (quick checks).
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # these networks are tiny: extra threads only add overhead
+    try:
+        return _run_test(net, make_optimizer, epochs, batch_size, criterion, dataset, seed,
+                         label, plot, n_train)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run_test(net, make_optimizer, epochs, batch_size, criterion, dataset, seed, label, plot,
+              n_train) -> RunResult:
+    criterion = criterion if criterion is not None else nn.BCELoss()
+    X, y, Xt, yt = load_binary_images(dataset)
+    if n_train is not None:
+        X, y = X[:n_train], y[:n_train]
+    dtype = _dtype_of(net)
+    X, y, Xt, yt = X.to(dtype), y.to(dtype), Xt.to(dtype), yt.to(dtype)
+    model = Supervise(criterion, net)
+    optimizer = make_optimizer(net.parameters())
+    gen = torch.Generator().manual_seed(seed)
+    result = RunResult(label or type(net).__name__, parameters=count_parameters(net))
+    start = time.perf_counter()
+    net.train()
+    for _ in progress(range(epochs), desc=result.label):
+        order = torch.randperm(len(X), generator=gen)
+        total, count = 0.0, 0
+        for i in range(0, len(X), batch_size):
+            idx = order[i:i + batch_size]
+            if len(idx) < 2 and len(X) > 1:
+                continue  # BatchNorm cannot train on a single example
+            loss = model(X[idx], y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += float(loss.detach()) * len(idx)
+            count += len(idx)
+        result.train_loss.append(total / max(count, 1))
+        result.train_acc.append(accuracy(net, X, y))
+        result.test_acc.append(accuracy(net, Xt, yt))
+    result.seconds = time.perf_counter() - start
+    if plot:
+        plot_runs([result], title=f"{result.label}: train {result.final_train_acc:.3f}, "
+                                  f"test {result.final_test_acc:.3f}")
+    return result
+
+
+def plot_runs(results, title: str = "Training runs"):
+    """Training loss, test accuracy per epoch, and final train/test accuracy, side by side."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.0))
+    colors = [OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(results))]
+    for r, c in zip(results, colors):
+        ep = np.arange(1, len(r.train_loss) + 1)
+        axes[0].plot(ep, r.train_loss, "-o", ms=3, color=c, label=r.label)
+        axes[1].plot(ep, r.test_acc, "-o", ms=3, color=c, label=r.label)
+    axes[0].set_yscale("log")
+    axes[0].set_xlabel("epoch")
+    axes[0].set_ylabel("mean training loss (log scale)")
+    axes[0].set_title("Learning curves")
+    axes[1].set_xlabel("epoch")
+    axes[1].set_ylabel("test accuracy")
+    axes[1].set_ylim(0.4, 1.02)
+    axes[1].axhline(0.5, color="grey", ls=":", lw=1, label="chance")
+    axes[1].set_title("Test accuracy")
+    x = np.arange(len(results))
+    w = 0.38
+    axes[2].bar(x - w / 2, [r.final_train_acc for r in results], w, color=OKABE_ITO[5], label="train")
+    axes[2].bar(x + w / 2, [r.final_test_acc for r in results], w, color=OKABE_ITO[1], label="test",
+                hatch="//", edgecolor="k", linewidth=0.3)
+    axes[2].set_xticks(x, [r.label for r in results], rotation=20 if len(results) > 3 else 0,
+                       ha="right" if len(results) > 3 else "center", fontsize=8)
+    axes[2].set_ylim(0.4, 1.02)
+    axes[2].axhline(0.5, color="grey", ls=":", lw=1)
+    axes[2].set_ylabel("final accuracy")
+    axes[2].set_title("Final accuracy")
+    from matplotlib.ticker import MaxNLocator
+    for ax in axes[:2]:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    for ax in axes:
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    plt.show()
+    return fig
+
+
+def summary_table(results):
+    """A pandas DataFrame: one row per run (parameters, accuracies, seconds)."""
+    import pandas as pd
+
+    return pd.DataFrame([{"run": r.label, "parameters": r.parameters,
+                          "final loss": round(r.train_loss[-1], 4) if r.train_loss else float("nan"),
+                          "train acc": round(r.final_train_acc, 3), "test acc": round(r.final_test_acc, 3),
+                          "seconds": round(r.seconds, 1)} for r in results]).set_index("run")
+
+
+def run_grid(configs: dict, make_optimizer=None, title: str = "Comparison", seed: int = 0,
+             **run_kwargs):
+    """Run several configurations from the same seed and show them side by side.
+
+    configs: {label: make_net} or {label: (make_net, make_optimizer)} or
+    {label: dict(net=make_net, optimizer=..., criterion=..., ...)} where make_net
+    is a zero-argument function returning a fresh network; keyword arguments of
+    run_test (epochs, batch_size, criterion, dataset, n_train) apply to all runs
+    unless a config's dict overrides them.  Returns {label: RunResult}.
+    """
+    from IPython.display import display
+
+    results = {}
+    for label, cfg in configs.items():
+        opts = dict(run_kwargs)
+        if isinstance(cfg, dict):
+            cfg = dict(cfg)
+            make_net, make_opt = cfg.pop("net"), cfg.pop("optimizer", make_optimizer)
+            opts.update(cfg)
+        elif isinstance(cfg, tuple):
+            make_net, make_opt = cfg
+        else:
+            make_net, make_opt = cfg, make_optimizer
+        if make_opt is None:
+            raise ValueError(f"{label}: no optimizer given (pass make_optimizer=...)")
+        torch.manual_seed(seed)
+        results[label] = run_test(make_net(), make_opt, seed=seed, label=label, plot=False, **opts)
+    plot_runs(list(results.values()), title=title)
+    display(summary_table(list(results.values())))
+    return results
+
+
+def optimizer_trajectory(make_optimizer, shapes=((3,), (4, 5), (2, 3, 2)), steps: int = 40,
+                         grad_scale: float = 1.0, seed: int = 0, frozen: bool = True):
+    """Parameter values after every step of an optimizer on a fixed non-convex loss (float64).
+
+    Several parameters of different shapes are created from `seed` and handed to
+    `make_optimizer` as a generator (as net.parameters() would be); the loss
+    couples them and mixes quadratic and sinusoidal terms, times grad_scale.
+    With frozen=True one extra parameter never receives a gradient (its .grad
+    stays None) and must be left alone.  Returns a NumPy array [steps, n_values].
+    Used to check a hand-written optimizer against torch.optim step for step.
+    """
+    gen = torch.Generator().manual_seed(seed)
+
+    def rand(shape, scale=1.0, low=0.0):
+        return torch.rand(shape, generator=gen, dtype=torch.float64) * scale + low
+
+    params = [(rand(s, 2.0, -1.0)).requires_grad_() for s in shapes]
+    curv = [rand(s, 2.0, 0.2) for s in shapes]
+    phase = [rand(s, 6.0, -3.0) for s in shapes]
+    extra = [rand((2,), 2.0, -1.0).requires_grad_()] if frozen else []
+    optimizer = make_optimizer(p for p in params + extra)
+    history = []
+    for _ in range(steps):
+        loss = sum((0.5 * c * p ** 2 + torch.sin(2.0 * p + ph)).sum()
+                   for p, c, ph in zip(params, curv, phase))
+        loss = loss + params[0].sum() * params[-1].mean()
+        optimizer.zero_grad()
+        (grad_scale * loss).backward()
+        optimizer.step()
+        history.append(np.concatenate([p.detach().numpy().ravel().copy() for p in params + extra]))
+    return np.array(history)
