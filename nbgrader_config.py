@@ -30,6 +30,17 @@ c.Execute.interrupt_on_timeout = True
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 c.Execute.extra_arguments = []
 
+# Student code runs sandboxed during autograde and validate (tools/sandbox.py,
+# bubblewrap): it sees only its own folder, the Python environment, utils/ and
+# datasets/; no network; memory capped.  No sandbox -> grading stops, unless
+# allowed explicitly (students self-checking their own code: `make lab` and
+# the hand-in command set COURSE_ALLOW_UNSANDBOXED=1).
+import tools.sandbox  # noqa: E402
+
+tools.sandbox.enable(c)
+c.SandboxedKernelManager.memory_limit = 6 * 2**30   # bytes per kernel (RLIMIT_AS)
+c.SandboxedKernelManager.allow_unsandboxed = False  # or env COURSE_ALLOW_UNSANDBOXED=1
+
 # A hand-in from a student not yet in the gradebook is added, not refused.
 c.Autograde.create_student = True
 

@@ -53,6 +53,8 @@ REASONS = [  # (text in nbgrader's traceback, what the instructor is told)
     ("No notebooks found", "no notebook with the assignment's file name (renamed or missing)"),
     ("DeadKernelError", "the kernel died while running the notebook (os._exit, a crash, or out of memory)"),
     ("CellTimeoutError", "a cell ran past the time limit"),
+    ("SandboxUnavailable", "no sandbox could start (install bubblewrap; COURSE_ALLOW_UNSANDBOXED=1 "
+                           "grades trusted code without one)"),
 ]
 
 

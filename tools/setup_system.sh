@@ -4,6 +4,8 @@
 #                  (an installed Google Chrome or Chromium does as well)
 #   libjs-mathjax  MathJax served from disk, so maths renders with no internet
 #   poppler-utils  pdftotext / pdftoppm, used by the tests to check the PDF
+# and the one grading needs (tools/sandbox.py):
+#   bubblewrap     runs each student's kernel in a sandbox while grading
 # Idempotent: does nothing when everything is already there.  As root it
 # installs what is missing with apt-get; otherwise it says what to run.
 set -euo pipefail
@@ -21,9 +23,10 @@ missing=()
 have_browser || missing+=(chromium)
 [ -f /usr/share/javascript/mathjax/MathJax.js ] || missing+=(libjs-mathjax)
 command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup-system: browser, MathJax and poppler-utils are installed"
+  echo "setup-system: browser, MathJax, poppler-utils and bubblewrap are installed"
   exit 0
 fi
 

@@ -1,0 +1,311 @@
+"""Sandboxed grading kernels (tools/sandbox.py): what student code can and cannot reach.
+
+A kernel started by SandboxedKernelManager in a folder laid out like a course
+must not read source/, the gradebook or another student's folder, nor reach
+the network; it can use its own folder, numpy, torch, utils and datasets/; a
+memory bomb is a MemoryError; a loop that ignores SIGINT is still stopped.
+Then a real `nbgrader autograde` with the course's config: a hand-in that
+tries to read the source notebook and write the gradebook gets nothing.
+"""
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import sqlite3
+import textwrap
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tools import course as C
+from tools import sandbox
+from tools.handins import make_handin
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.xdist_group("sandbox")
+SECRET = "HIDDEN-TEST-SECRET-42"
+MARKER = "PWNED-BY-STUDENT-7f3a"
+
+
+def _fake_course(root: Path) -> Path:
+    """source/ with a secret, a gradebook, two students; returns alice's grading folder."""
+    (root / "source" / "ps1").mkdir(parents=True)
+    (root / "source" / "ps1" / "nb.ipynb").write_text(SECRET)
+    (root / "gradebook.db").write_text("gradebook")
+    (root / "autograded" / "bob" / "ps1").mkdir(parents=True)
+    (root / "autograded" / "bob" / "ps1" / "answers.txt").write_text(SECRET)
+    (root / "release").mkdir()
+    alice = root / "autograded" / "alice" / "ps1"
+    alice.mkdir(parents=True)
+    (alice / "data.txt").write_text("mine")
+    return alice
+
+
+async def _run_in_kernel(cwd: Path, snippets: dict[str, str], **traits) -> dict[str, str]:
+    """Start one kernel in cwd, run each snippet, return its stdout (or 'ename: evalue')."""
+    km = sandbox.SandboxedKernelManager(kernel_name="python3", **traits)
+    t = time.perf_counter()
+    await km.start_kernel(cwd=str(cwd))
+    kc = km.client()
+    kc.start_channels()
+    out: dict[str, str] = {}
+    try:
+        await kc.wait_for_ready(timeout=120)
+        out["_start_s"] = str(time.perf_counter() - t)
+        out["_sandboxed"] = str(km.sandboxed)
+        for name, code in snippets.items():
+            chunks: list[str] = []
+
+            def hook(msg, chunks=chunks):
+                c = msg["content"]
+                if msg["msg_type"] == "stream":
+                    chunks.append(c["text"])
+                elif msg["msg_type"] == "error":
+                    chunks.append(f"{c['ename']}: {c['evalue']}")
+            await kc.execute_interactive(textwrap.dedent(code), output_hook=hook, timeout=120)
+            out[name] = "".join(chunks).strip()
+    finally:
+        kc.stop_channels()
+        await km.shutdown_kernel(now=True)
+        await km.cleanup_resources()
+    return out
+
+
+def _try_read(path: str) -> str:
+    return (f"try:\n    print(open({path!r}).read())\n"
+            f"except OSError as e:\n    print('DENIED', type(e).__name__)\n")
+
+
+@pytest.fixture(scope="module")
+def inside(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sbcourse")
+    alice = _fake_course(root)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+    snippets = {
+        "source": _try_read(str(root / "source" / "ps1" / "nb.ipynb")),
+        "source_rel": _try_read("../../../source/ps1/nb.ipynb"),
+        "gradebook": _try_read(str(root / "gradebook.db")),
+        "bob": _try_read(str(root / "autograded" / "bob" / "ps1" / "answers.txt")),
+        "listing": "import os; print(sorted(os.listdir('../..')), os.path.exists('/root/.bashrc'))",
+        "write_gradebook": f"""
+            try:
+                open({str(root / 'gradebook.db')!r}, 'a').write({MARKER!r}); print('WROTE')
+            except OSError as e:
+                print('DENIED', type(e).__name__)""",
+        "own": "print(open('data.txt').read()); open('out.txt', 'w').write('written'); print('ok')",
+        "imports": """
+            import numpy, torch, utils
+            from utils.paths import datasets_dir
+            print(torch.ones(3).sum().item(), sorted(p.name for p in datasets_dir().iterdir())[:1] != [])""",
+        "tools": "try:\n    import tools.course; print(True)\nexcept ImportError:\n    print(False)",
+        "net": f"""
+            import socket
+            try:
+                socket.create_connection(('127.0.0.1', {port}), timeout=3); print('CONNECTED')
+            except OSError as e:
+                print('NO NETWORK', type(e).__name__)""",
+        "bomb": """
+            import numpy as np
+            for n in (10**11, 8 * 2**30):
+                try:
+                    np.empty(n, dtype=np.uint8); print('ALLOCATED')
+                except MemoryError:
+                    print('MemoryError')""",
+        "alive": "print('still here', 6 * 7)",
+        "venv_ro": f"""
+            import sys
+            try:
+                open(sys.prefix + '/pwned', 'w'); print('WROTE')
+            except OSError as e:
+                print('DENIED', type(e).__name__)""",
+    }
+    try:
+        out = asyncio.run(_run_in_kernel(alice, snippets))
+    finally:
+        server.close()
+    return root, alice, out
+
+
+def test_kernel_is_sandboxed(inside):
+    assert inside[2]["_sandboxed"] == "True"
+
+
+@pytest.mark.parametrize("what", ["source", "source_rel", "gradebook", "bob"])
+def test_cannot_read_course_files(inside, what):
+    out = inside[2][what]
+    assert SECRET not in out and out.startswith("DENIED"), out
+
+
+def test_sees_only_its_own_folder(inside):
+    # autograded/ holds alice and bob; only alice's folder exists in the sandbox
+    assert inside[2]["listing"] == "['alice'] False"
+
+
+def test_cannot_write_gradebook_or_environment(inside):
+    root, _, out = inside
+    # Under /tmp (as here) the write lands in the kernel's private /tmp, elsewhere it is
+    # refused; either way the real gradebook never sees it.
+    assert out["write_gradebook"] in ("WROTE", "DENIED FileNotFoundError", "DENIED OSError")
+    assert (root / "gradebook.db").read_text() == "gradebook"
+    assert out["venv_ro"].startswith("DENIED")
+
+
+def test_own_folder_is_read_write(inside):
+    _, alice, out = inside
+    assert out["own"] == "mine\nok"
+    assert (alice / "out.txt").read_text() == "written"
+
+
+def test_course_environment_works(inside):
+    out = inside[2]
+    assert out["imports"] == "3.0 True", out["imports"]
+    assert out["tools"] == "False"  # instructor tools (tools/) are not visible
+
+
+def test_no_network(inside):
+    assert inside[2]["net"].startswith("NO NETWORK"), inside[2]["net"]
+
+
+def test_memory_bomb_is_memory_error_and_kernel_survives(inside):
+    out = inside[2]
+    assert out["bomb"] == "MemoryError\nMemoryError", out["bomb"]
+    assert out["alive"] == "still here 42"
+
+
+def _nb(*sources):
+    return nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(s) for s in sources],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+
+
+def test_loops_are_stopped_by_nbgraders_executor(tmp_path):
+    """nbgrader's Execute (patched by sandbox.enable) interrupts a busy loop by
+    message; a loop ignoring SIGINT times out and its kernel is killed."""
+    from nbclient.exceptions import CellTimeoutError
+    from nbgrader.preprocessors import Execute
+    from traitlets.config import Config
+
+    c = Config()
+    sandbox.enable(c)
+    nb = _nb("import time\nwhile True: time.sleep(0.01)",
+             "print('after')",
+             "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+             "while True:\n    open('beat', 'w').write(str(time.time()))\n    time.sleep(0.05)",
+             "print('never')")
+    ex = Execute(config=c, timeout=3)
+    t = time.perf_counter()
+    with pytest.raises(CellTimeoutError):
+        ex.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    took = time.perf_counter() - t
+    assert [o.get("ename") for o in nb.cells[0].outputs][0] == "KeyboardInterrupt"
+    assert nb.cells[1].outputs[0]["text"] == "after\n"
+    assert took < 60, f"stopping the loops took {took:.0f}s"
+    beat = tmp_path / "beat"
+    first = beat.stat().st_mtime_ns
+    time.sleep(1.0)
+    assert beat.stat().st_mtime_ns == first, "the SIGINT-ignoring kernel is still running"
+
+
+def test_without_bwrap_kernels_refuse_unless_allowed(tmp_path, monkeypatch):
+    monkeypatch.delenv(sandbox.ENV_ALLOW, raising=False)
+    alice = _fake_course(tmp_path)
+    with pytest.raises(sandbox.SandboxUnavailable, match="cannot sandbox student code"):
+        asyncio.run(_run_in_kernel(alice, {}, bwrap="/nonexistent/bwrap"))
+    out = asyncio.run(_run_in_kernel(alice, {"source": _try_read("../../../source/ps1/nb.ipynb"),
+                                             "limit": "import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0])"},
+                                     bwrap="/nonexistent/bwrap", allow_unsandboxed=True))
+    assert out["_sandboxed"] == "False" and out["source"] == SECRET  # no isolation, as asked
+    assert out["limit"] == str(6 * 2 ** 30)  # the memory cap still applies
+
+
+# --- end to end: nbgrader autograde with the course's configuration ---------------------
+
+def _thief(write: bool) -> str:
+    """Code a student appends to an answer cell: read the source notebook, write the gradebook."""
+    code = ("\nimport os as _os\n_loot = []\n"
+            "for _p in [_COURSE + '/source/ps1/gradient_descent.ipynb',\n"
+            "           '../../../source/ps1/gradient_descent.ipynb', '../../source/ps1/gradient_descent.ipynb']:\n"
+            "    try:\n        _loot.append('READ ' + str(len(open(_p).read())))\n"
+            "    except OSError as _e:\n        _loot.append('DENIED ' + type(_e).__name__)\n")
+    if write:
+        code += ("for _p in [_COURSE + '/gradebook.db', '../../../gradebook.db']:\n"
+                 "    try:\n        open(_p, 'a').write(" + repr(MARKER) + "); _loot.append('WROTE')\n"
+                 "    except OSError as _e:\n        _loot.append('DENIED ' + type(_e).__name__)\n")
+    return code + "open('loot.txt', 'w').write('\\n'.join(_loot))\n"
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory):
+    """A copy of the course (ps1 only) with the sandbox enabled, released once."""
+    course = tmp_path_factory.mktemp("sbgrade") / "course"
+    course.mkdir()
+    config = (ROOT / "nbgrader_config.py").read_text()
+    # The course's config enables the sandbox; enabling twice is harmless.
+    (course / "nbgrader_config.py").write_text(config + "\nimport tools.sandbox\ntools.sandbox.enable(c)\n")
+    shutil.copytree(ROOT / "source" / "ps1", course / "source" / "ps1")
+    C.release(course, ["ps1"])
+    return course
+
+
+def _handin(course: Path, student: str, extra_code: str = "") -> None:
+    nb = make_handin("reference", course / "release" / "ps1" / "gradient_descent.ipynb",
+                     course / "source" / "ps1" / "gradient_descent.ipynb")
+    if extra_code:
+        cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "grad_x_f")
+        cell.source += f"\n_COURSE = {str(course)!r}\n" + extra_code
+    folder = course / "submitted" / student / "ps1"
+    folder.mkdir(parents=True)
+    nbformat.write(nb, folder / "gradient_descent.ipynb")
+
+
+def _row(rows, student):
+    return next(r for r in rows if r["student"] == student)
+
+
+def test_autograde_sandboxed_hand_in_gets_nothing(scratch):
+    course = scratch
+    _handin(course, "reference")
+    _handin(course, "thief", _thief(write=True))
+    source_before = (course / "source" / "ps1" / "gradient_descent.ipynb").read_bytes()
+    rows = C.grade(course, ["ps1"])
+    ref = _row(rows, "reference")
+    assert ref["auto"] == ref["auto_max"] > 0 and not ref["problem"]
+    thief = _row(rows, "thief")
+    assert not thief["problem"]
+    loot = (course / "autograded" / "thief" / "ps1" / "loot.txt").read_text().splitlines()
+    reads, writes = loot[:3], loot[3:]
+    assert all(line.startswith("DENIED") for line in reads), loot
+    # A course under /tmp (as here) has its path inside the kernel's private /tmp, so the
+    # writes may "succeed" there; the real gradebook never sees them.
+    assert len(writes) == 2 and all(w == "WROTE" or w.startswith("DENIED") for w in writes), loot
+    assert MARKER.encode() not in (course / "gradebook.db").read_bytes()
+    with sqlite3.connect(course / "gradebook.db") as db:
+        assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+    assert (course / "source" / "ps1" / "gradient_descent.ipynb").read_bytes() == source_before
+
+
+def test_autograde_stops_without_sandbox_unless_allowed(scratch, monkeypatch):
+    course = scratch
+    _handin(course, "reader", _thief(write=False))
+    args = ("autograde", "ps1", "--force", "--student", "reader",
+            "--SandboxedKernelManager.bwrap=/nonexistent/bwrap")
+    monkeypatch.delenv(sandbox.ENV_ALLOW, raising=False)
+    proc = C.nbgrader(course, *args, check=False)
+    assert proc.returncode != 0
+    assert "cannot sandbox student code" in proc.stdout + proc.stderr
+    assert not (course / "autograded" / "reader" / "ps1" / "loot.txt").exists()
+
+    monkeypatch.setenv(sandbox.ENV_ALLOW, "1")
+    proc = C.nbgrader(course, *args)
+    assert "NOT sandboxed" in proc.stdout + proc.stderr
+    reader = _row(C.scores(course), "reader")
+    assert reader["auto"] == reader["auto_max"] > 0
+    # Unsandboxed, the same code does read the source: the sandboxed test above is meaningful.
+    loot = (course / "autograded" / "reader" / "ps1" / "loot.txt").read_text().splitlines()
+    assert loot[0].startswith("READ"), loot
