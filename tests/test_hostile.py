@@ -5,24 +5,19 @@ scratch course with the hand-ins of tests/hostile.py.
 """
 from __future__ import annotations
 
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 
 from tests import hostile
 from tools import course as C
 
-ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.xdist_group("hostile")
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    course = tmp_path_factory.mktemp("hostile")
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "source" / "ps1", course / "source" / "ps1")
+    course = C.copy_course(tmp_path_factory.mktemp("hostile"), ["ps1"])
     C.release(course, ["ps1"])
     hostile.build(course)
     t = time.perf_counter()

@@ -8,7 +8,6 @@ between.
 from __future__ import annotations
 
 import csv
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools.course import assignments, scores
+from tools.course import assignments, copy_course, scores
 
 ROOT = Path(__file__).resolve().parent.parent
 # One demo run shared by these tests: keep them on one xdist worker.
@@ -25,9 +24,7 @@ pytestmark = pytest.mark.xdist_group("pipeline")
 
 @pytest.fixture(scope="module")
 def demo_course(tmp_path_factory):
-    course = tmp_path_factory.mktemp("course")
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "source", course / "source")
+    course = copy_course(tmp_path_factory.mktemp("course"))
     proc = subprocess.run([sys.executable, "-m", "tools.course", "demo", "--course", str(course)],
                           cwd=ROOT, capture_output=True, text=True, timeout=3600)
     print(proc.stdout[-5000:])

@@ -10,7 +10,6 @@ tries to read the source notebook and write the gradebook gets nothing.
 from __future__ import annotations
 
 import asyncio
-import shutil
 import socket
 import sqlite3
 import textwrap
@@ -243,12 +242,8 @@ def _thief(write: bool) -> str:
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory):
     """A copy of the course (ps1 only) with the sandbox enabled, released once."""
-    course = tmp_path_factory.mktemp("sbgrade") / "course"
-    course.mkdir()
-    config = (ROOT / "nbgrader_config.py").read_text()
-    # The course's config enables the sandbox; enabling twice is harmless.
-    (course / "nbgrader_config.py").write_text(config + "\nimport tools.sandbox\ntools.sandbox.enable(c)\n")
-    shutil.copytree(ROOT / "source" / "ps1", course / "source" / "ps1")
+    # The course's own config enables the sandbox.
+    course = C.copy_course(tmp_path_factory.mktemp("sbgrade") / "course", ["ps1"])
     C.release(course, ["ps1"])
     return course
 

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import subprocess
 import sys
@@ -22,6 +21,17 @@ ROOT = Path(__file__).resolve().parent.parent
 def assignments(course: Path) -> list[str]:
     return sorted(p.name for p in (course / "source").iterdir()
                   if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def copy_course(dest: Path, names: list[str] | None = None) -> Path:
+    """A fresh course folder at dest: the configuration and source/ of the given assignments."""
+    import shutil
+
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "nbgrader_config.py", dest)
+    for ps in names or assignments(ROOT):
+        shutil.copytree(ROOT / "source" / ps, dest / "source" / ps)
+    return dest
 
 
 def venv_env() -> dict:
