@@ -48,13 +48,17 @@ notebooks: setup
 release: setup
 	$(PY) -m tools.course release
 
-## Autograde every hand-in under submitted/ (ps=ps1 for one assignment).
-grade: setup
-	$(PY) -m tools.course grade $(ps)
+## Grade hand-ins under submitted/ in parallel, with feedback, grades.csv and reports/<ps>/index.html
+## (ps=ps1; workers=N force=1 scheduler=tcp://host:8786 db=postgresql://...).
+grade: setup setup-system
+	$(PY) -m tools.grade_class $(ps) $(if $(workers),--workers $(workers)) $(if $(force),--force) \
+	  $(if $(scheduler),--scheduler $(scheduler)) $(if $(db),--db-url "$(db)")
 
-## Benchmarks (not timed tests): ps5 NumPy MLP vs PyTorch -> reports/bench_mlp.json
-bench: setup
+## Benchmarks (not timed tests): ps5 NumPy MLP vs PyTorch (reports/bench_mlp.json) and
+## parallel grading vs serial nbgrader autograde (reports/bench_grading.md; ps=ps1 n=12).
+bench: setup setup-system
 	$(PY) -m tools.bench_mlp
+	$(PY) -m tools.bench_grading $(if $(ps),--ps $(ps)) --n $(or $(n),12)
 
 clean:
-	rm -rf autograded feedback submitted reports gradebook.db grades.csv
+	rm -rf autograded feedback submitted reports logs .grading gradebook.db grades.csv

@@ -120,12 +120,16 @@ def grade(course: Path, names: list[str]) -> list[dict]:
     return rows
 
 
-def scores(course: Path) -> list[dict]:
-    """Per (student, assignment) automatic and manual scores from the gradebook."""
+def scores(course: Path, db_url: str | None = None, course_id: str | None = None) -> list[dict]:
+    """Per (student, assignment) automatic and manual scores from the gradebook.
+
+    db_url: any SQLAlchemy URL (default: the course's sqlite gradebook.db).
+    """
     from nbgrader.api import Gradebook
 
     rows = []
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+    args = (course_id,) if course_id else ()
+    with Gradebook(db_url or f"sqlite:///{course / 'gradebook.db'}", *args) as gb:
         for assignment in gb.assignments:
             for sub in assignment.submissions:
                 auto = manual_max = 0.0

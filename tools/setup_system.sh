@@ -6,6 +6,7 @@
 #   poppler-utils  pdftotext / pdftoppm, used by the tests to check the PDF
 # and the one grading needs (tools/sandbox.py):
 #   bubblewrap     runs each student's kernel in a sandbox while grading
+#   postgresql     a server for the tests of the shared (PostgreSQL) gradebook
 # Idempotent: does nothing when everything is already there.  As root it
 # installs what is missing with apt-get; otherwise it says what to run.
 set -euo pipefail
@@ -24,9 +25,10 @@ have_browser || missing+=(chromium)
 [ -f /usr/share/javascript/mathjax/MathJax.js ] || missing+=(libjs-mathjax)
 command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+[ -n "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null)" ] || missing+=(postgresql)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup-system: browser, MathJax, poppler-utils and bubblewrap are installed"
+  echo "setup-system: browser, MathJax, poppler-utils, bubblewrap and postgresql are installed"
   exit 0
 fi
 

@@ -1,0 +1,166 @@
+"""Benchmark: the course's parallel grader against serial nbgrader, side by side.
+
+    python -m tools.bench_grading [--ps ps1] [--n 8] [--workers N] [--out reports/bench_grading.md]
+
+On a scratch copy of the course, N hand-ins of one assignment (the reference
+solution and the typical-mistakes student of tests/mutants, alternately,
+copied under ids s01, s02, ...) are graded three ways, one after another:
+
+  serial     `nbgrader autograde <ps>` + `nbgrader generate_feedback <ps>` +
+             `nbgrader export` (what tools.course.grade runs)
+  parallel   tools.grade_class with --workers N (default: cores), which also
+             writes feedback and grades.csv
+  nbclient   each hand-in notebook just executed with nbclient, the same
+             number at a time as the parallel grader -- the floor: no
+             nbgrader, no sandbox, no gradebook
+
+speedup = serial / parallel; overhead = parallel / nbclient (what grading
+adds to running the students' code).  Writes <out> (Markdown) and <out>.json.
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import json
+import multiprocessing as mp
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tools import course as C
+from tools import grade_class as G
+from tools.handins import write_submissions
+
+
+def make_course(path: Path, ps: str, n: int) -> list[str]:
+    shutil.copy(C.ROOT / "nbgrader_config.py", path)
+    shutil.copytree(C.ROOT / "source" / ps, path / "source" / ps)
+    C.release(path, [ps])
+    write_submissions(path, [ps], students=("reference", "mistakes"))
+    ids = []
+    for i in range(n):
+        sid = f"s{i + 1:02d}"
+        shutil.copytree(path / "submitted" / ("reference", "mistakes")[i % 2], path / "submitted" / sid)
+        ids.append(sid)
+    for s in ("reference", "mistakes"):
+        shutil.rmtree(path / "submitted" / s)
+    return ids
+
+
+def _execute(nb_path: str) -> float:
+    """Run one notebook top to bottom with nbclient as the autograder would; seconds."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    os.environ.update(NBGRADER_EXECUTION="autograde", MPLBACKEND="agg", OMP_NUM_THREADS="1")
+    nb = nbformat.read(nb_path, as_version=4)
+    with tempfile.TemporaryDirectory() as tmp:
+        for f in Path(nb_path).parent.iterdir():
+            if f.is_file():
+                shutil.copy(f, tmp)
+        t = time.perf_counter()
+        NotebookClient(nb, timeout=180, allow_errors=True, kernel_name="python3",
+                       resources={"metadata": {"path": tmp}}).execute()
+        return time.perf_counter() - t
+
+
+def bench(ps: str, n: int, workers: int) -> dict:
+    os.environ["PATH"] = C.venv_env()["PATH"]
+    load0 = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        base = Path(tmp)
+        (base / "serial").mkdir()
+        ids = make_course(base / "serial", ps, n)
+        shutil.copytree(base / "serial", base / "parallel")
+        res = {"ps": ps, "handins": n, "workers": workers, "cores": os.cpu_count(),
+               "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
+               "students": ids}
+
+        serial = base / "serial"
+        t = time.perf_counter()
+        proc = C.nbgrader(serial, "autograde", ps, "--force", check=False)
+        res["serial_autograde_s"] = time.perf_counter() - t
+        t1 = time.perf_counter()
+        C.nbgrader(serial, "generate_feedback", ps, "--force", check=False)
+        C.nbgrader(serial, "export", "--to", str(serial / "grades.csv"), check=False)
+        res["serial_feedback_export_s"] = time.perf_counter() - t1
+        res["serial_s"] = time.perf_counter() - t
+        res["serial_failed"] = sorted(C.failures_from_log(proc.stdout + proc.stderr))
+
+        out = G.grade_class(base / "parallel", ps, workers=workers, force=True, progress=False)
+        res["parallel_s"] = out["seconds"]
+        res["parallel_failed"] = sorted(out["failed"])
+        job_s = json.loads((base / "parallel" / ".grading" / f"{ps}.json").read_text())["handins"]
+        res["parallel_job_s_mean"] = sum(v["seconds"] for v in job_s.values()) / max(len(job_s), 1)
+        same = {(r["student"], r["auto"]) for r in C.scores(serial)} == \
+               {(r["student"], r["auto"]) for r in C.scores(base / "parallel")}
+        res["same_scores"] = same
+
+        nbs = [str(p) for p in sorted((serial / "submitted").glob(f"*/{ps}/*.ipynb"))]
+        t = time.perf_counter()
+        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+            per = list(pool.map(_execute, nbs))
+        res["nbclient_s"] = time.perf_counter() - t
+        res["nbclient_nb_s_mean"] = sum(per) / len(per)
+    res["speedup"] = res["serial_s"] / res["parallel_s"]
+    res["speedup_autograde_only"] = res["serial_autograde_s"] / res["parallel_s"]
+    res["overhead"] = res["parallel_s"] / res["nbclient_s"]
+    res["serial_per_handin_s"] = res["serial_s"] / n
+    res["parallel_per_handin_s"] = res["parallel_s"] / n
+    res["nbclient_per_handin_s"] = res["nbclient_s"] / n
+    res["load_before"] = [round(x, 2) for x in load0]
+    res["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    res["date"] = time.strftime("%Y-%m-%d %H:%M")
+    return res
+
+
+def markdown(r: dict) -> str:
+    ok = lambda good: "met" if good else "NOT met"  # noqa: E731
+    return f"""# Grading benchmark ({r['ps']}, {r['handins']} hand-ins)
+
+`make bench` (`python -m tools.bench_grading`), {r['date']}, {r['cores']} cores ({r['machine']}),
+{r['workers']} grading workers.  Load average before / after: {r['load_before']} / {r['load_after']}
+(a shared machine: other jobs were running, so the absolute times are noisy).
+
+Hand-ins: the reference solution and the typical-mistakes student of tests/mutants,
+alternately, {r['handins']} in all.  Every way runs the same notebooks.
+
+| way | what runs | wall time | per hand-in |
+|---|---|---:|---:|
+| serial nbgrader | `nbgrader autograde` + `generate_feedback` + `export` | {r['serial_s']:.1f} s | {r['serial_per_handin_s']:.1f} s |
+| (of which autograde) | `nbgrader autograde {r['ps']}` | {r['serial_autograde_s']:.1f} s | {r['serial_autograde_s'] / r['handins']:.1f} s |
+| parallel (this course) | `python -m tools.grade_class {r['ps']} --workers {r['workers']}`: autograde, feedback, gradebook merge, export | {r['parallel_s']:.1f} s | {r['parallel_per_handin_s']:.1f} s |
+| nbclient alone | each notebook executed, {r['workers']} at a time, nothing else | {r['nbclient_s']:.1f} s | {r['nbclient_per_handin_s']:.1f} s |
+
+- **Speedup** (serial / parallel): **{r['speedup']:.2f}x** (goal >= 1.8x: {ok(r['speedup'] >= 1.8)});
+  against serial autograde alone (no feedback): {r['speedup_autograde_only']:.2f}x.
+- **Overhead** (parallel grading / executing the notebooks alone): **{r['overhead']:.2f}x**
+  (goal <= 1.3x: {ok(r['overhead'] <= 1.3)}).  A grading job (sandboxed kernel, autograde, feedback
+  page) took {r['parallel_job_s_mean']:.1f} s on average; one notebook alone {r['nbclient_nb_s_mean']:.1f} s.
+- Same scores serial and parallel: {r['same_scores']}.  Not graded: serial {r['serial_failed'] or 'none'},
+  parallel {r['parallel_failed'] or 'none'}.
+"""
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--ps", default="ps1")
+    ap.add_argument("--n", type=int, default=8, help="hand-ins (default 8)")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--out", type=Path, default=C.ROOT / "reports" / "bench_grading.md")
+    args = ap.parse_args(argv)
+    r = bench(args.ps, args.n, args.workers)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(markdown(r))
+    args.out.with_suffix(".json").write_text(json.dumps(r, indent=1))
+    print(markdown(r))
+    print(f"written: {args.out} (+ .json)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
