@@ -16,7 +16,7 @@ $(VENV): requirements.txt pyproject.toml
 	bash tools/setup_env.sh
 
 $(DATA): $(VENV) datasets/mnist/SHA256SUMS
-	$(PY) -m utils.mnist --fetch
+	$(PY) -c 'import sys, utils.mnist as m; sys.exit(m.main(["--fetch"]))'
 
 ## Main job: build the student version, grade example hand-ins, feedback, grades.
 demo: setup setup-system

@@ -54,10 +54,14 @@ c.OverwriteCells.add_missing_cells = True
 # - feedback shows each test's name, points, pass/fail and hint -- never the
 #   source of hidden tests or a traceback through them.
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Execute, GetGrades,  # noqa: E402
-                                    IgnorePattern, LimitOutput, SaveAutoGrades)
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,  # noqa: E402
+                                    DeduplicateIds, Execute, GetGrades, IgnorePattern, LimitOutput,
+                                    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
-from tools.preprocessors import HideHiddenTests, StderrIsNotFailure  # noqa: E402
+from tools.preprocessors import DropEmptyMetadata, HideHiddenTests, StderrIsNotFailure  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput, DeduplicateIds, DropEmptyMetadata, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
 
 c.Autograde.autograde_preprocessors = [
     Execute, StderrIsNotFailure, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,

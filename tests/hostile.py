@@ -23,6 +23,8 @@ EXPECTED = {
     "emptied": "0: emptied test cells are restored",
     "deleted": "0: deleted test cells are restored",
     "retyped": "0: test cells turned into markdown are restored",
+    "edited": "0: test cells rewritten to pass are restored",
+    "duplicated": "0: duplicated test cells are de-duplicated and restored",
     "patched": "loses points: patched comparison functions cannot make wrong answers pass",
     "corrupt": "reported: not valid JSON",
     "renamed": "reported: no notebook with the expected name",
@@ -76,6 +78,23 @@ def build(course: Path, ps: str = "ps1", name: str = "gradient_descent") -> list
             c.pop("outputs", None)
             c.pop("execution_count", None)
     save("retyped", nb)
+
+    nb = make_handin("blank", rel, src)
+    for c in nb.cells:
+        if _is_test(c):
+            c.source = "print('all tests passed')"
+    save("edited", nb)
+
+    nb = make_handin("blank", rel, src)
+    cells = []
+    for c in nb.cells:
+        cells.append(c)
+        if _is_test(c):
+            twin = nbformat.from_dict(dict(c))
+            twin.source = "pass"
+            cells.append(twin)
+    nb.cells = cells
+    save("duplicated", nb)
 
     nb = make_handin("reference", rel, src)
     for gid in ("grad_x_f", "grad_y_f", "optimize_f", "rel_error"):

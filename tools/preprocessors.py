@@ -8,6 +8,12 @@ StderrIsNotFailure (autograde, after Execute)
     visible).  Real failures still score 0: an exception, a failed assertion, a
     timeout or a dead kernel each leave an "error" output, which is untouched.
 
+DropEmptyMetadata (autograde sanitizing, after DeduplicateIds)
+    When a student duplicates a cell, nbgrader's DeduplicateIds empties the
+    copy's nbgrader metadata ({}), which then crashes OverwriteCells'
+    add_missing_cells (KeyError 'grade_id') and the hand-in is not graded at
+    all.  Removing the empty metadata makes the copy an ordinary cell.
+
 HideHiddenTests (generate_feedback)
     nbgrader's feedback HTML is rendered from the autograded notebook, in which
     the hidden tests were restored -- so by default students would read their
@@ -53,6 +59,15 @@ class StderrIsNotFailure(Preprocessor):
     def preprocess_cell(self, cell, resources, index):
         if is_test_cell(cell):
             stderr_to_stdout(cell.get("outputs", []))
+        return cell, resources
+
+
+class DropEmptyMetadata(Preprocessor):
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        if "nbgrader" in cell.metadata and not cell.metadata["nbgrader"]:
+            del cell.metadata["nbgrader"]
         return cell, resources
 
 
