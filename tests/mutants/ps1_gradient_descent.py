@@ -14,6 +14,12 @@ MUTANTS = {
             "expanded differently with np.multiply": (
                 "def grad_x_f(x, y):\n"
                 "    return np.multiply(2.0, x) + (y + 2.0) - np.multiply(3.0, np.sin(np.multiply(3.0, x)))\n"),
+            # No cascade: a wrong gradient costs grad_x_f's points, not optimize_f's as well
+            # (optimize_f is graded against a descent with the student's own gradients).
+            "(no cascade) a wrong grad_x_f keeps optimize_f's points": {
+                "code": "def grad_x_f(x, y):\n    return 2 * x + y + 2 - np.sin(3 * x)\n",
+                "tests": ["test_optimize_f_visible", "test_optimize_f_hidden"],
+            },
         },
     },
     "grad_y_f": {
@@ -24,6 +30,10 @@ MUTANTS = {
         },
         "right": {
             "written as x + y + y": "def grad_y_f(x, y):\n    return x + y + y\n",
+            "(no cascade) a wrong grad_y_f keeps optimize_f's points": {
+                "code": "def grad_y_f(x, y):\n    return 2 * y\n",
+                "tests": ["test_optimize_f_visible", "test_optimize_f_hidden"],
+            },
         },
     },
     "optimize_f": {
@@ -172,6 +182,17 @@ MUTANTS = {
                 "    return g\n"),
         },
         "right": {
+            "restores x by arithmetic (+eps, -2 eps, +eps: 1-ulp drift)": (
+                "def numerical_gradient(fn, x, eps=1e-6):\n"
+                "    g = np.zeros_like(x)\n"
+                "    for i in range(x.size):\n"
+                "        x[i] += eps\n"
+                "        plus = fn(x)\n"
+                "        x[i] -= 2 * eps\n"
+                "        minus = fn(x)\n"
+                "        x[i] += eps\n"
+                "        g[i] = (plus - minus) / (2 * eps)\n"
+                "    return g\n"),
             "copies with rows of the identity": (
                 "def numerical_gradient(fn, x, eps=1e-6):\n"
                 "    E = np.eye(x.size) * eps\n"
@@ -237,6 +258,21 @@ MUTANTS = {
                 "            x += learning_rate * x.grad\n"
                 "        x.grad.zero_()\n"
                 "    return x\n"),
+            "analytic gradient x * (1, 20) instead of backward()": (
+                "def run_gradient_descent(L, x0, learning_rate, steps):\n"
+                "    x = x0\n"
+                "    for _ in range(steps):\n"
+                "        loss = L(x)\n"
+                "        with torch.no_grad():\n"
+                "            x -= learning_rate * x * torch.tensor([1.0, 20.0])\n"
+                "    return x\n"),
+            "gradient from L.curvatures instead of backward()": (
+                "def run_gradient_descent(L, x0, learning_rate, steps):\n"
+                "    x = x0.detach().clone()\n"
+                "    for _ in range(steps):\n"
+                "        L(x)\n"
+                "        x = x - learning_rate * L.curvatures * x\n"
+                "    return x\n"),
         },
         "right": {
             "copy of x0, grad set to None": (
@@ -248,6 +284,14 @@ MUTANTS = {
                 "        with torch.no_grad():\n"
                 "            x.sub_(learning_rate * x.grad)\n"
                 "        x.grad = None\n"
+                "    return x\n"),
+            "torch.autograd.grad instead of .backward()": (
+                "def run_gradient_descent(L, x0, learning_rate, steps):\n"
+                "    x = x0\n"
+                "    for _ in range(steps):\n"
+                "        (g,) = torch.autograd.grad(L(x), x)\n"
+                "        with torch.no_grad():\n"
+                "            x.sub_(learning_rate * g)\n"
                 "    return x\n"),
         },
     },
