@@ -35,7 +35,7 @@ def test_page_and_plots(report):
 def test_students_table(report):
     _, page = report
     assert "reference" in page and "40 / 40" in page
-    assert "corrupt <span class='bad'>not graded" in page
+    assert "corrupt <span class='bad'>not graded: the notebook file is not valid JSON" in page
     assert "3 hand-ins, 2 graded automatically" in page
 
 

@@ -93,9 +93,12 @@ def courses(tmp_path_factory):
 
 
 def test_parallel_grades_equal_serial_grades(courses):
-    serial = dump(G.default_db_url(courses / "serial"))
+    """Every row equal -- except that a hand-in nbgrader cannot grade leaves nothing in the
+    parallel gradebook (serial nbgrader leaves an empty submission behind)."""
+    serial = {k: v for k, v in dump(G.default_db_url(courses / "serial")).items() if k[0] != "corrupt"}
     parallel = dump(G.default_db_url(courses / "parallel"))
     assert len(serial) > 20
+    assert not [k for k in parallel if k[0] == "corrupt"], "a failed hand-in was written to the gradebook"
     assert parallel.keys() == serial.keys()
     diff = {k: (serial[k], parallel[k]) for k in serial if serial[k] != parallel[k]}
     assert not diff, f"parallel grading differs from serial nbgrader: {diff}"
@@ -106,7 +109,7 @@ def test_scores_and_outputs(courses):
     rows = {r["student"]: r for r in C.scores(course)}
     assert rows["reference"]["auto"] == rows["reference"]["auto_max"] > 0
     assert 0 < rows["mistakes"]["auto"] < rows["mistakes"]["auto_max"]
-    assert rows["corrupt"]["auto"] == 0
+    assert "corrupt" not in rows  # not graded: reported, not written
     for s in STUDENTS:
         assert (course / "autograded" / s / "ps1" / "gradient_descent.ipynb").exists()
         assert (course / "feedback" / s / "ps1" / "gradient_descent.html").exists()
@@ -147,6 +150,43 @@ def test_cli_resumes_and_regrades_only_changed(courses, tmp_path):
     assert after[("mistakes", "ps1")][1].day == 23
     changed = {k for k in before if before[k] != after[k]}
     assert changed == {("mistakes", "ps1")}, changed
+
+
+def test_failed_regrade_keeps_earlier_grades(courses, tmp_path):
+    """A resubmission that cannot be graded is reported and changes nothing: the gradebook,
+    autograded/ and feedback/ keep the last good grading."""
+    course = copy_course(courses / "parallel", tmp_path / "c")
+    for sub in ("autograded", "feedback"):
+        shutil.copytree(courses / "parallel" / sub, course / sub)
+    shutil.rmtree(course / "submitted" / "corrupt")
+    before = dump(G.default_db_url(course))
+    feedback = (course / "feedback" / "reference" / "ps1" / "gradient_descent.html").read_bytes()
+    (course / "submitted" / "reference" / "ps1" / "gradient_descent.ipynb").write_text('{"cells": [')
+    out = G.grade_class(course, "ps1", workers=2, progress=False)
+    assert set(out["failed"]) == {"reference"} and "not valid JSON" in out["failed"]["reference"]
+    assert out["graded"] == ["mistakes"]
+    assert dump(G.default_db_url(course)) == before
+    assert (course / "feedback" / "reference" / "ps1" / "gradient_descent.html").read_bytes() == feedback
+    assert (course / "autograded" / "reference" / "ps1" / "gradient_descent.ipynb").exists()
+
+
+def test_missing_notebook_of_two_is_graded_and_reported(tmp_path):
+    """ps2 has two notebooks: a hand-in with one of them is graded (the missing one scores 0,
+    as nbgrader does) and the summary says which notebook was missing."""
+    course = tmp_path / "c"
+    course.mkdir()
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    shutil.copytree(ROOT / "source" / "ps2", course / "source" / "ps2")
+    C.release(course, ["ps2"])
+    write_submissions(course, ["ps2"], students=("blank",))
+    (course / "submitted" / "blank" / "ps2" / "pytorch_basics.ipynb").rename(
+        course / "submitted" / "blank" / "ps2" / "pytorch_basic.ipynb")  # a typo in the name
+    out = G.grade_class(course, "ps2", workers=1, progress=False)
+    assert out["graded"] == ["blank"] and not out["failed"]
+    notes = " ".join(out["notes"]["blank"])
+    assert "pytorch_basics.ipynb is missing" in notes and "pytorch_basic.ipynb is not part" in notes
+    row = next(r for r in out["rows"] if r["student"] == "blank")
+    assert row["auto"] == 0 and "pytorch_basics.ipynb is missing" in row["note"]
 
 
 def test_merge_keeps_manual_grades(courses, tmp_path):

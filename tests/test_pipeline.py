@@ -62,6 +62,29 @@ def test_release_has_no_solutions():
             assert "raise NotImplementedError()" in c.source, f"{nb_path}: answer cell {c.metadata['nbgrader']['grade_id']} is not a stub"
 
 
+ASKS = re.compile(r"\?|\bquestion\b|\b(report|explain|describe|write)\b", re.IGNORECASE)
+
+
+def test_release_shows_every_written_question():
+    """A written-answer cell becomes "YOUR ANSWER HERE" in release/: its question must stay
+    visible, in the cell itself (before ### BEGIN SOLUTION) or in markdown just above it."""
+    missing = []
+    for nb_path in sorted((ROOT / "release").rglob("*.ipynb")):
+        cells = nbformat.read(nb_path, as_version=4).cells
+        for i, c in enumerate(cells):
+            meta = c.metadata.get("nbgrader", {})
+            if c.cell_type != "markdown" or not meta.get("solution"):
+                continue
+            if c.source.replace("YOUR ANSWER HERE", "").strip():
+                continue  # the question is in the answer cell
+            # the nearest markdown above (past other answers and a few code cells) asks it
+            above = [x for x in cells[max(0, i - 4):i] if x.cell_type == "markdown"
+                     and not x.metadata.get("nbgrader", {}).get("solution")]
+            if not above or not ASKS.search(above[-1].source):
+                missing.append(f"{nb_path.relative_to(ROOT)}: {meta['grade_id']}")
+    assert not missing, "written answers whose question students cannot see:\n" + "\n".join(missing)
+
+
 def test_grades_discriminate(demo_course):
     rows = {(r["student"], r["assignment"]): r for r in scores(demo_course)}
     for ps in assignments(ROOT):

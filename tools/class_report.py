@@ -69,7 +69,17 @@ def collect(course: Path, ps: str, db_url: str | None = None) -> dict:
                     else:
                         manual_max += g.max_score
             students.append({"student": sub.student.id, "auto": auto, "auto_max": auto_max,
-                             "manual_max": manual_max, "graded": graded})
+                             "manual_max": manual_max, "graded": graded, "problem": ""})
+    # hand-ins the last grading run could not grade (tools/grade_class.py keeps them out of
+    # the gradebook): listed with the reason; an earlier grade, if any, is shown as it stands
+    failed = G.load_state(course, ps).get("failed", {})
+    known = {s["student"]: s for s in students}
+    for student, reason in sorted(failed.items()):
+        if student in known:
+            known[student]["problem"] = f"last regrade failed, earlier grade shown: {reason}"
+        else:
+            students.append({"student": student, "auto": 0.0, "auto_max": 0.0, "manual_max": 0.0,
+                             "graded": False, "problem": f"not graded: {reason}"})
     for path in sorted((course / "autograded").glob(f"*/{ps}/*.ipynb")):
         student = path.parent.parent.name
         try:
@@ -167,7 +177,8 @@ def write(course: Path, ps: str, db_url: str | None = None) -> Path:
                  "<th>written (formgrader)</th></tr>")
     for s in data["students"]:
         pct = f"{100 * s['auto'] / s['auto_max']:.0f}" if s["auto_max"] else "-"
-        note = "" if s["graded"] else " <span class='bad'>not graded (see the grading log)</span>"
+        why = s["problem"] or ("" if s["graded"] else "not graded (see the grading log)")
+        note = f" <span class='bad'>{e(why)}</span>" if why else ""
         parts.append(f"<tr><td>{e(s['student'])}{note}</td><td class='num'>{s['auto']:g} / {s['auto_max']:g}</td>"
                      f"<td class='num'>{pct}</td><td>{s['manual_max']:g} points pending</td></tr>")
     parts.append("</table></body></html>")

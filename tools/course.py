@@ -89,6 +89,19 @@ def failures_from_log(log: str) -> dict[str, str]:
     return failed
 
 
+def notes_from_log(log: str) -> dict[str, list[str]]:
+    """{student: [problem, ...]} for hand-ins nbgrader graded but with a notebook missing
+    (scored 0) or under a name the assignment does not have (ignored), read from its log."""
+    notes: dict[str, list[str]] = {}
+    for line in log.splitlines():
+        for key, what in (("No submitted file:", "{} is missing (scored 0)"),
+                          ("Skipping unknown notebook:", "{} is not part of the assignment (renamed?), ignored")):
+            if key in line:
+                path = Path(line.split(key, 1)[1].strip())
+                notes.setdefault(path.parent.parent.name, []).append(what.format(path.name))
+    return notes
+
+
 def grade(course: Path, names: list[str]) -> list[dict]:
     """Autograde every hand-in of each assignment, write feedback and grades.csv.
 
@@ -96,6 +109,7 @@ def grade(course: Path, names: list[str]) -> list[dict]:
     are graded regardless.
     """
     problems: dict[tuple[str, str], str] = {}
+    notes: dict[tuple[str, str], str] = {}
     for ps in names:
         subs = sorted((course / "submitted").glob(f"*/{ps}"))
         if not subs:
@@ -112,11 +126,15 @@ def grade(course: Path, names: list[str]) -> list[dict]:
         for student, reason in sorted(failed.items()):
             problems[(student, ps)] = reason
             print(f"    NOT GRADED {student}/{ps}: {reason}")
+        for student, what in sorted(notes_from_log(proc.stdout + proc.stderr).items()):
+            notes[(student, ps)] = "; ".join(what)
+            print(f"    graded, but {student}/{ps}: {'; '.join(what)}")
         nbgrader(course, "generate_feedback", ps, "--force", check=False)
     nbgrader(course, "export", "--to", str(course / "grades.csv"))
     rows = scores(course)
     for row in rows:
         row["problem"] = problems.get((row["student"], row["assignment"]), "")
+        row["note"] = notes.get((row["student"], row["assignment"]), "")
     return rows
 
 
@@ -152,7 +170,8 @@ def print_table(rows: list[dict]) -> None:
         return
     print(f"\n{'assignment':<12}{'student':<12}{'automatic score':>18}{'written (formgrader)':>24}")
     for r in sorted(rows, key=lambda r: (r["assignment"], r["student"])):
-        note = "   NOT GRADED: " + r["problem"] if r.get("problem") else ""
+        note = ("   NOT GRADED: " + r["problem"] if r.get("problem")
+                else "   NOTE: " + r["note"] if r.get("note") else "")
         print(f"{r['assignment']:<12}{r['student']:<12}"
               f"{r['auto']:>9.1f} / {r['auto_max']:<6.1f}{'pending / ' + format(r['manual_max'], '.0f'):>22}{note}")
 

@@ -19,11 +19,14 @@ database, so no grade is lost or half written, SQLite or PostgreSQL
 (`--db-url`, any SQLAlchemy URL nbgrader accepts) alike.  Manual grades
 already in the gradebook are kept, as `nbgrader autograde --force` keeps them.
 
-Resume: .grading/<ps>.json records a content hash (hand-in + source/<ps>)
-of every hand-in graded; an unchanged one is skipped unless --force, so an
-interrupted run picks up where it stopped.  Hand-ins that nbgrader cannot
-grade are reported with the reason (tools.course.failures_from_log) and
-retried on the next run.
+Resume: .grading/<ps>.json records a content hash (hand-in + source/<ps> +
+nbgrader_config.py + utils/) of every hand-in graded; an unchanged one is
+skipped unless --force, so an interrupted run picks up where it stopped.
+Hand-ins that nbgrader cannot grade are reported with the reason
+(tools.course.failures_from_log), leave the gradebook as it was, and are
+retried on the next run.  Hand-ins graded with a problem (a notebook of a
+two-notebook assignment missing or renamed: nbgrader scores it 0) are graded
+and the problem is reported (tools.course.notes_from_log).
 """
 from __future__ import annotations
 
@@ -91,19 +94,26 @@ def make_template(db_url: str, cid: str, path: Path) -> bytes:
     from nbgrader.api import Base, Gradebook
     from sqlalchemy import create_engine
 
+    from sqlalchemy import text
+
     url = f"sqlite:///{path}"
-    Gradebook(url, cid).close()  # schema + alembic stamp
     src, dst = create_engine(db_url), create_engine(url)
+    # The schema, and the alembic stamp copied from the course gradebook: a new
+    # Gradebook() would find the stamp by running the `alembic` command (~2 s).
+    Base.metadata.create_all(dst)
     tables = [t for t in Base.metadata.sorted_tables if t.name in STRUCTURE]
     with src.connect() as s, dst.begin() as d:
-        for t in reversed(tables):
-            d.execute(t.delete())
+        stamp = s.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        d.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+        for v in stamp:
+            d.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": v})
         for t in tables:
             rows = [dict(r) for r in s.execute(t.select()).mappings()]
             if rows:
                 d.execute(t.insert(), rows)
     src.dispose()
     dst.dispose()
+    Gradebook(url, cid).close()  # opens as nbgrader will (checks the stamp)
     return path.read_bytes()
 
 
@@ -234,6 +244,18 @@ def _nbgrader_in_process(course: Path, ps: str, student: str, db_url: str) -> tu
     return (0 if res.get("success") else 1), res.get("log", "") + res.get("error", ""), fb_log
 
 
+def grading_inputs(course: Path, source: dict[str, bytes]) -> dict[str, bytes]:
+    """Everything besides the hand-in that decides its grade: source/<ps>/ (hidden tests),
+    the nbgrader configuration and the utils package the tests import.  A change to any of
+    them regrades every hand-in on the next run."""
+    import utils
+    out = {f"source/{k}": v for k, v in source.items()}
+    out["nbgrader_config.py"] = (course / "nbgrader_config.py").read_bytes()
+    pkg = Path(utils.__file__).parent
+    out.update({f"utils/{p.relative_to(pkg)}": p.read_bytes() for p in sorted(pkg.rglob("*.py"))})
+    return out
+
+
 def handin_hash(handin: dict[str, bytes], source: dict[str, bytes]) -> str:
     h = hashlib.sha256()
     for part in (handin, source):
@@ -246,14 +268,17 @@ def handin_hash(handin: dict[str, bytes], source: dict[str, bytes]) -> str:
 # -------------------------------------------------------------------- state --
 
 class State:
-    """.grading/<ps>.json: {student: {"hash", "graded_at", "seconds"}} of hand-ins graded."""
+    """.grading/<ps>.json: {"handins": {student: {"hash", "graded_at", "seconds"}} of hand-ins
+    graded, "failed": {student: reason} of those the last run could not grade}."""
 
     def __init__(self, course: Path, ps: str, db_url: str):
         self.path = course / STATE_DIR / f"{ps}.json"
         self.db_url = db_url
-        data = json.loads(self.path.read_text()) if self.path.exists() else {}
+        data = load_state(course, ps)
         # a state file describes one gradebook: another gradebook starts afresh
-        self.done = data.get("handins", {}) if data.get("db_url") == db_url else {}
+        same = data.get("db_url") == db_url
+        self.done = data.get("handins", {}) if same else {}
+        self.failed = data.get("failed", {}) if same else {}
 
     def unchanged(self, student: str, digest: str) -> bool:
         return self.done.get(student, {}).get("hash") == digest
@@ -261,17 +286,52 @@ class State:
     def record(self, student: str, digest: str, seconds: float) -> None:
         self.done[student] = {"hash": digest, "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
                               "seconds": round(seconds, 2)}
+        self.failed.pop(student, None)
+        self._save()
+
+    def record_failure(self, student: str, reason: str) -> None:
+        self.failed[student] = reason
+        self._save()
+
+    def _save(self) -> None:
         self.path.parent.mkdir(exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"db_url": self.db_url, "handins": self.done}, indent=1))
+        tmp.write_text(json.dumps({"db_url": self.db_url, "handins": self.done, "failed": self.failed},
+                                  indent=1))
         os.replace(tmp, self.path)  # atomic: an interruption never leaves half a state file
+
+
+def load_state(course: Path, ps: str) -> dict:
+    path = course / STATE_DIR / f"{ps}.json"
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
 # ------------------------------------------------------------------ running --
 
+def _warm_worker() -> None:
+    """Pool initializer: nbgrader's imports once per worker, not per hand-in; no SQLAlchemy
+    autoflush chatter on the instructor's console (nbgrader's own, harmless)."""
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+    warnings.simplefilter("ignore", SAWarning)
+    import nbgrader.apps.api  # noqa: F401
+    import nbgrader.converters  # noqa: F401
+
+
+def _ready() -> int:
+    return os.getpid()
+
+
 def _local_pool(workers: int):
+    """A spawn pool whose workers start (and import nbgrader) right away, while the
+    main process prepares the jobs."""
     import multiprocessing as mp
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                                  initializer=_warm_worker)
+    for _ in range(workers):
+        pool.submit(_ready)
+    return pool
 
 
 def grade_class(course: Path, ps: str, workers: int | None = None, force: bool = False,
@@ -289,11 +349,14 @@ def grade_class(course: Path, ps: str, workers: int | None = None, force: bool =
     subs = sorted(p for p in (course / "submitted").glob(f"*/{ps}") if p.is_dir())
     if not subs:
         print(f"{ps}: no hand-ins under submitted/*/{ps}")
-        return {"rows": [], "failed": {}, "graded": [], "skipped": [], "seconds": 0.0}
+        return {"rows": [], "failed": {}, "notes": {}, "graded": [], "skipped": [], "seconds": 0.0}
 
+    workers = workers or os.cpu_count() or 1
+    pool = None if scheduler else _local_pool(min(workers, len(subs)))
     ensure_assignment(course, ps, db_url)
     source = _files(course / "source" / ps)
     source = {k: v for k, v in source.items() if ".ipynb_checkpoints" not in k}
+    graded_with = grading_inputs(course, source)
     state = State(course, ps, db_url)
     with tempfile.TemporaryDirectory() as tmp:
         template = make_template(db_url, cid, Path(tmp) / "template.db")
@@ -303,7 +366,7 @@ def grade_class(course: Path, ps: str, workers: int | None = None, force: bool =
     for folder in subs:
         student = folder.parent.name
         handin = {k: v for k, v in _files(folder).items() if ".ipynb_checkpoints" not in k}
-        digest = handin_hash(handin, source)
+        digest = handin_hash(handin, graded_with)
         if not force and state.unchanged(student, digest):
             skipped.append(student)
             continue
@@ -316,12 +379,14 @@ def grade_class(course: Path, ps: str, workers: int | None = None, force: bool =
         print(f"{ps}: {len(skipped)} unchanged hand-in(s) already graded, skipped (--force regrades)")
 
     failed: dict[str, str] = {}
+    notes: dict[str, list[str]] = {}
     graded: list[str] = []
     log_dir = course / "logs"
     log_dir.mkdir(exist_ok=True)
     logs = []
+    if not jobs and pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
     if jobs:
-        workers = workers or os.cpu_count() or 1
         client = None
         if scheduler:
             from distributed import Client
@@ -332,10 +397,9 @@ def grade_class(course: Path, ps: str, workers: int | None = None, force: bool =
             done_iter = as_completed(futures)
             where = f"Dask cluster {scheduler} ({len(client.scheduler_info().get('workers', {}))} workers)"
         else:
-            pool = _local_pool(min(workers, len(jobs)))
             futures = {pool.submit(grade_handin, job): (job, digest) for job, digest in jobs}
             done_iter = cf.as_completed(futures)
-            where = f"{min(workers, len(jobs))} local worker(s)"
+            where = f"{min(workers, len(subs))} local worker(s)"
         print(f"{ps}: grading {len(jobs)} hand-in(s) on {where}")
         bar = tqdm(total=len(jobs), desc=f"grading {ps}", unit="hand-in", disable=not progress)
         try:
@@ -347,20 +411,26 @@ def grade_class(course: Path, ps: str, workers: int | None = None, force: bool =
                         res = fut.result()
                     except Exception as exc:  # the job itself crashed (worker lost, ...)
                         failed[student] = f"grading job failed: {type(exc).__name__}: {exc}"
+                        state.record_failure(student, failed[student])
                         bar.update()
                         continue
                     logs.append(f"===== {student} ({res['host']}, {res['seconds']:.1f}s)\n{res['log']}")
-                    _install(course, ps, student, res)
-                    if res["grades"] is not None:
-                        merge(gb, ps, student, res["grades"])
                     why = C.failures_from_log(res["log"]).get(student)
                     if why is None and res["returncode"] != 0:
                         why = f"nbgrader autograde exited with {res['returncode']}"
                     if why:
+                        # nothing of a failed job reaches the gradebook or the course folders:
+                        # grades from an earlier, successful run stay as they were
                         failed[student] = why
+                        state.record_failure(student, why)
                     else:
+                        _install(course, ps, student, res)
+                        if res["grades"] is not None:
+                            merge(gb, ps, student, res["grades"])
                         graded.append(student)
                         state.record(student, digest, res["seconds"])
+                        for note in C.notes_from_log(res["log"]).get(student, []):
+                            notes.setdefault(student, []).append(note)
                     bar.update()
         finally:
             bar.close()
@@ -371,16 +441,33 @@ def grade_class(course: Path, ps: str, workers: int | None = None, force: bool =
             (log_dir / f"grade_class_{ps}.log").write_text("\n".join(logs))
         _refresh_manual_feedback(course, ps, db_url, cid, graded)
 
-    C.nbgrader(course, "export", "--to", str(course / "grades.csv"), "--db", db_url, check=False)
-    rows = [r for r in C.scores(course, db_url, course_id(course)) if r["assignment"] == ps]
+    export_csv(db_url, cid, course / "grades.csv")
+    rows = [r for r in C.scores(course, db_url, cid) if r["assignment"] == ps]
     for r in rows:
         r["problem"] = failed.get(r["student"], "")
+        r["note"] = "; ".join(notes.get(r["student"], []))
     took = time.perf_counter() - t_start
     print(f"{ps}: graded {len(graded)}, skipped {len(skipped)}, not graded {len(failed)} "
           f"of {len(subs)} hand-ins in {took:.1f}s" + (f"; logs in logs/grade_class_{ps}.log" if failed else ""))
     for student, why in sorted(failed.items()):
         print(f"    NOT GRADED {student}/{ps}: {why}")
-    return {"rows": rows, "failed": failed, "graded": graded, "skipped": skipped, "seconds": took}
+    for student, what in sorted(notes.items()):
+        print(f"    graded, but {student}/{ps}: {'; '.join(what)}")
+    return {"rows": rows, "failed": failed, "notes": notes, "graded": graded, "skipped": skipped,
+            "seconds": took}
+
+
+def export_csv(db_url: str, cid: str, dest: Path) -> None:
+    """grades.csv as `nbgrader export` writes it (its CSV plugin), without a second process."""
+    import logging
+
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins import CsvExportPlugin
+
+    plugin = CsvExportPlugin(to=str(dest))
+    plugin.log = logging.getLogger("grade_class.export")
+    with Gradebook(db_url, cid) as gb:
+        plugin.export(gb)
 
 
 def _install(course: Path, ps: str, student: str, res: dict) -> None:
