@@ -150,8 +150,8 @@ self.labels = torch.tensor(frame["label"].to_numpy())
             "torch.where": _activation(
                 "self.a = nn.Parameter(torch.tensor(a, dtype=torch.float64))",
                 "torch.where(x > 0, x, self.a * x)"),
-            "clamps, a as a 1-element parameter": _activation(
-                "self.register_parameter('a', nn.Parameter(torch.full((), a, dtype=torch.float64)))",
+            "clamps, a as a 1-element parameter of shape (1,)": _activation(
+                "self.register_parameter('a', nn.Parameter(torch.full((1,), a, dtype=torch.float64)))",
                 "x.clamp(min=0) + self.a * x.clamp(max=0)"),
         },
     },
@@ -224,6 +224,20 @@ return x.grad.repeat(len(y), 1)
 """),
             "calls torch.autograd.functional.jacobian": _jacobian(
                 "return torch.autograd.functional.jacobian(fn, x)"),
+            "from torch.autograd.functional import jacobian": (
+                "from torch.autograd.functional import jacobian\n" + _jacobian("return jacobian(fn, x)")),
+            "torch.func.jacrev": _jacobian("return torch.func.jacrev(fn)(x.detach())"),
+            "torch.func.vmap over the vector-Jacobian product": _jacobian("""
+_, vjp = torch.func.vjp(fn, x.detach())
+m = fn(x.detach()).numel()
+return torch.func.vmap(vjp)(torch.eye(m, dtype=x.dtype))[0]
+"""),
+            "all rows in one batched backward pass (is_grads_batched)": _jacobian("""
+leaf = x.detach().requires_grad_(True)
+y = fn(leaf)
+eye = torch.eye(y.numel(), dtype=y.dtype)
+return torch.autograd.grad(y, leaf, eye, is_grads_batched=True)[0]
+"""),
             "requires_grad_ on the caller's x": _jacobian("""
 x.requires_grad_(True)
 y = fn(x)
@@ -242,6 +256,17 @@ out = fn(leaf)
 eye = torch.eye(out.shape[0], dtype=out.dtype)
 return torch.stack([torch.autograd.grad(out, leaf, eye[i], retain_graph=True)[0]
                     for i in range(out.shape[0])])
+"""),
+            "torch.autograd.backward with one-hot grad_tensors": _jacobian("""
+x = x.detach().clone().requires_grad_(True)
+y = fn(x)
+rows = []
+for i in range(y.shape[0]):
+    x.grad = None
+    onehot = torch.nn.functional.one_hot(torch.tensor(i), y.shape[0]).to(y.dtype)
+    torch.autograd.backward(y, grad_tensors=onehot, retain_graph=True)
+    rows.append(x.grad.clone())
+return torch.stack(rows)
 """),
             "fresh forward pass for every row": _jacobian("""
 m = fn(x.detach()).numel()
