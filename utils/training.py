@@ -283,7 +283,10 @@ def optimizer_trajectory(make_optimizer, shapes=((3,), (4, 5), (2, 3, 2)), steps
     `make_optimizer` as a generator (as net.parameters() would be); the loss
     couples them and mixes quadratic and sinusoidal terms, times grad_scale.
     With frozen=True one extra parameter never receives a gradient (its .grad
-    stays None) and must be left alone.  Returns a NumPy array [steps, n_values].
+    stays None) and must be left alone.  zero_grad() is called before every
+    backward(), the first included, when every .grad is still None; an
+    AttributeError from it becomes a TestFailure with a hint.
+    Returns a NumPy array [steps, n_values].
     Used to check a hand-written optimizer against torch.optim step for step.
     """
     gen = torch.Generator().manual_seed(seed)
@@ -301,7 +304,15 @@ def optimizer_trajectory(make_optimizer, shapes=((3,), (4, 5), (2, 3, 2)), steps
         loss = sum((0.5 * c * p ** 2 + torch.sin(2.0 * p + ph)).sum()
                    for p, c, ph in zip(params, curv, phase))
         loss = loss + params[0].sum() * params[-1].mean()
-        optimizer.zero_grad()
+        try:
+            optimizer.zero_grad()   # before the first backward(), as in most training loops
+        except AttributeError as e:
+            from .testing import TestFailure
+            raise TestFailure(
+                f"zero_grad() raised AttributeError: {e}. Hint: a parameter's .grad is None until the "
+                "first backward() (and stays None for a parameter that takes no part in the loss), and "
+                "zero_grad() is often called before the first backward(): set p.grad = None, or zero "
+                "only gradients that are not None.") from None
         (grad_scale * loss).backward()
         optimizer.step()
         history.append(np.concatenate([p.detach().numpy().ravel().copy() for p in params + extra]))

@@ -113,6 +113,9 @@ MUTANTS = {
             "zero_grad calls .grad on the list": _sgd(
                 "                p -= self.lr * (p.grad + self.weight_decay * p)\n",
                 zero="    def zero_grad(self):\n        self.params.grad = None\n"),
+            "zero_grad zeroes without a None check (crashes before the first backward)": _sgd(
+                "                p -= self.lr * (p.grad + self.weight_decay * p)\n",
+                zero="    def zero_grad(self):\n        for p in self.params:\n            p.grad.zero_()\n"),
             "zero_grad does nothing (gradients accumulate)": _sgd(
                 "                p -= self.lr * (p.grad + self.weight_decay * p)\n",
                 zero="    def zero_grad(self):\n        pass\n"),
@@ -371,7 +374,9 @@ MUTANTS = {
                                                          "torch.optim.SGD(parameters, lr=0.05)"),
             "logits out, no sigmoid": _best("nn.Sequential(nn.Linear(36, 64), nn.ReLU(), nn.Linear(64, 1))",
                                             "torch.optim.Adam(parameters, lr=3e-3)"),
-            "too many epochs": _best("make_mlp([64, 64], nn.ReLU)", "torch.optim.Adam(parameters, lr=1e-3)", epochs=100),
+            # one epoch over the limit of 20 (large batches, so the replayed training cell stays quick)
+            "too many epochs (21 > 20)": _best("make_mlp([64, 64], nn.ReLU)", "torch.optim.Adam(parameters, lr=1e-3)",
+                                               epochs=21, batch=512),
         },
         "right": {
             "wide ReLU MLP with torch Adam, batch 128": _best("make_mlp([128, 64], nn.ReLU)",
