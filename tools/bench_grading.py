@@ -12,7 +12,10 @@ copied under ids s01, s02, ...) are graded three ways, one after another:
              writes feedback and grades.csv
   nbclient   each hand-in notebook just executed with nbclient, the same
              number at a time as the parallel grader -- the floor: no
-             nbgrader, no sandbox, no gradebook
+             nbgrader, no sandbox, no gradebook.  It runs the cells grading
+             runs: the hand-in with the hidden tests put back (the serial
+             run's autograded notebook, outputs cleared), so the overhead
+             counts what grading adds, not the hidden tests themselves
 
 speedup = serial / parallel; overhead = parallel / nbclient (what grading
 adds to running the students' code).  Writes <out> (Markdown) and <out>.json.
@@ -58,6 +61,9 @@ def _execute(nb_path: str) -> float:
 
     os.environ.update(NBGRADER_EXECUTION="autograde", MPLBACKEND="agg", OMP_NUM_THREADS="1")
     nb = nbformat.read(nb_path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
     with tempfile.TemporaryDirectory() as tmp:
         for f in Path(nb_path).parent.iterdir():
             if f.is_file():
@@ -100,7 +106,8 @@ def bench(ps: str, n: int, workers: int) -> dict:
                {(r["student"], r["auto"]) for r in C.scores(base / "parallel")}
         res["same_scores"] = same
 
-        nbs = [str(p) for p in sorted((serial / "submitted").glob(f"*/{ps}/*.ipynb"))]
+        nbs = [str(p) for p in sorted((serial / "autograded").glob(f"*/{ps}/*.ipynb"))]
+        assert len(nbs) == n, f"serial grading produced {len(nbs)} of {n} autograded notebooks"
         t = time.perf_counter()
         with cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
             per = list(pool.map(_execute, nbs))
@@ -120,11 +127,12 @@ def bench(ps: str, n: int, workers: int) -> dict:
 
 def markdown(r: dict) -> str:
     ok = lambda good: "met" if good else "NOT met"  # noqa: E731
+    busy = (" (other jobs were running: absolute times are noisy)"
+            if r["load_before"][0] > 0.5 * (r["cores"] or 1) else "")
     return f"""# Grading benchmark ({r['ps']}, {r['handins']} hand-ins)
 
 `make bench` (`python -m tools.bench_grading`), {r['date']}, {r['cores']} cores ({r['machine']}),
-{r['workers']} grading workers.  Load average before / after: {r['load_before']} / {r['load_after']}
-(a shared machine: other jobs were running, so the absolute times are noisy).
+{r['workers']} grading workers.  Load average before / after: {r['load_before']} / {r['load_after']}{busy}.
 
 Hand-ins: the reference solution and the typical-mistakes student of tests/mutants,
 alternately, {r['handins']} in all.  Every way runs the same notebooks.
@@ -134,7 +142,7 @@ alternately, {r['handins']} in all.  Every way runs the same notebooks.
 | serial nbgrader | `nbgrader autograde` + `generate_feedback` + `export` | {r['serial_s']:.1f} s | {r['serial_per_handin_s']:.1f} s |
 | (of which autograde) | `nbgrader autograde {r['ps']}` | {r['serial_autograde_s']:.1f} s | {r['serial_autograde_s'] / r['handins']:.1f} s |
 | parallel (this course) | `python -m tools.grade_class {r['ps']} --workers {r['workers']}`: autograde, feedback, gradebook merge, export | {r['parallel_s']:.1f} s | {r['parallel_per_handin_s']:.1f} s |
-| nbclient alone | each notebook executed, {r['workers']} at a time, nothing else | {r['nbclient_s']:.1f} s | {r['nbclient_per_handin_s']:.1f} s |
+| nbclient alone | each notebook as graded (hidden tests included) executed, {r['workers']} at a time, nothing else | {r['nbclient_s']:.1f} s | {r['nbclient_per_handin_s']:.1f} s |
 
 - **Speedup** (serial / parallel): **{r['speedup']:.2f}x** (goal >= 1.8x: {ok(r['speedup'] >= 1.8)});
   against serial autograde alone (no feedback): {r['speedup_autograde_only']:.2f}x.
