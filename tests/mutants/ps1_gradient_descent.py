@@ -2,6 +2,20 @@
 
 NOTEBOOK = "source/ps1/gradient_descent.ipynb"
 
+# Central differences in place: x[i] is moved to x + eps, x - eps and back by arithmetic,
+# which can leave x[i] one rounding step (1 ulp) away from where it started.
+_RESTORED_BY_ARITHMETIC = (
+    "def numerical_gradient(fn, x, eps=1e-6):\n"
+    "    g = np.zeros_like(x)\n"
+    "    for i in range(x.size):\n"
+    "        x[i] += eps\n"
+    "        plus = fn(x)\n"
+    "        x[i] -= 2 * eps\n"
+    "        minus = fn(x)\n"
+    "        x[i] += eps\n"
+    "        g[i] = (plus - minus) / (2 * eps)\n"
+    "    return g\n")
+
 MUTANTS = {
     "grad_x_f": {
         "wrong": {
@@ -151,15 +165,8 @@ MUTANTS = {
                 "        g[i] = (fn(x) - base) / eps\n"
                 "        x[i] -= eps\n"
                 "    return g\n"),
-            "x left perturbed": (
-                "def numerical_gradient(fn, x, eps=1e-6):\n"
-                "    g = np.zeros_like(x)\n"
-                "    for i in range(x.size):\n"
-                "        x[i] += eps\n"
-                "        plus = fn(x)\n"
-                "        x[i] -= 2 * eps\n"
-                "        g[i] = (plus - fn(x)) / (2 * eps)\n"
-                "    return g\n"),
+            "x left perturbed (the restoring += eps forgotten)": _RESTORED_BY_ARITHMETIC.replace(
+                "        x[i] += eps\n        g[i]", "        g[i]"),
             "divides by eps instead of 2 eps": (
                 "def numerical_gradient(fn, x, eps=1e-6):\n"
                 "    g = np.zeros_like(x)\n"
@@ -182,17 +189,7 @@ MUTANTS = {
                 "    return g\n"),
         },
         "right": {
-            "restores x by arithmetic (+eps, -2 eps, +eps: 1-ulp drift)": (
-                "def numerical_gradient(fn, x, eps=1e-6):\n"
-                "    g = np.zeros_like(x)\n"
-                "    for i in range(x.size):\n"
-                "        x[i] += eps\n"
-                "        plus = fn(x)\n"
-                "        x[i] -= 2 * eps\n"
-                "        minus = fn(x)\n"
-                "        x[i] += eps\n"
-                "        g[i] = (plus - minus) / (2 * eps)\n"
-                "    return g\n"),
+            "restores x by arithmetic (+eps, -2 eps, +eps: 1-ulp drift)": _RESTORED_BY_ARITHMETIC,
             "copies with rows of the identity": (
                 "def numerical_gradient(fn, x, eps=1e-6):\n"
                 "    E = np.eye(x.size) * eps\n"
