@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools import handin
+from tools import handin, reference_pdfs
 from tools.handins import make_handin
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,28 +45,16 @@ def _need_pdf_tools():
 
 def _copy_release(tmp: Path, student: str) -> Path:
     """A student's copy of ps1: the notebook (as `student` hands it in) plus the data files."""
-    dest = tmp / "ps1"
-    dest.mkdir(parents=True)
-    for item in RELEASE.parent.iterdir():
-        if item.is_file() and item.suffix != ".ipynb":
-            shutil.copy(item, dest)
-    nbformat.write(make_handin(student, RELEASE, SOURCE), dest / RELEASE.name)
-    return dest / RELEASE.name
+    return reference_pdfs.student_copy(RELEASE, tmp, student)
 
 
 # ------------------------------------------------------------------ PDF + zip
 
 def _export(tmp: Path) -> dict:
     """ps1 with the reference answers, executed, two cells appended, handed in; the PDF read back."""
-    from nbclient import NotebookClient
-
     nb_path = _copy_release(tmp, "reference")
-    nb = nbformat.read(nb_path, as_version=4)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("MPLBACKEND", raising=False)           # inline figures, as in JupyterLab
-        mp.setenv("NBGRADER_EXECUTION", "autograde")     # short training runs
-        NotebookClient(nb, timeout=300, kernel_name="python3",
-                       resources={"metadata": {"path": str(nb_path.parent)}}).execute()
+    # inline figures as in JupyterLab, short training runs (NBGRADER_EXECUTION), as `make pdfs` does
+    nb = reference_pdfs.execute(nbformat.read(nb_path, as_version=4), nb_path.parent)
     nb.cells.append(nbformat.v4.new_markdown_cell(
         f"## Last words\n\n{SENTENCE} It closes with $\\sum_{{i=1}}^n \\frac{{a_i}}{{b_i}}$."))
     nb.cells.append(nbformat.v4.new_code_cell(LONG_LINE, execution_count=999))
@@ -105,19 +93,39 @@ def _check_zip(exported):
     assert handed.cells[-1].source == LONG_LINE
 
 
+# Two formulas of ps1's prose, as the notebook writes them, and how typeset maths reads in
+# pdftotext -layout: exponents and the numerators of fractions move to the line above.
+BOWL_TEX = r"$$f(x, y) = x^2 + y^2 + x\,(y + 2) + \cos(3x).$$"
+BOWL_TYPESET = re.compile(r"^\s*2\s+2\s*\n\s*f\s?\(x, y\) = x\s+\+ y\s+\+ x\s?\(y \+ 2\) \+ cos\(3x\)\.", re.M)
+GRADIENT_TEX = r"The gradient $\nabla f = \left(\frac{\partial f}{\partial x}, \frac{\partial f}{\partial y}\right)$"
+GRADIENT_TYPESET = re.compile(r"^\s*∂f\s+∂f\s*\n\s*The gradient ∇f = \( ∂x , ∂y \) points uphill", re.M)
+INLINE_MATH = re.compile(r"(?<![\\$])\$([^$\n]+)\$(?!\$)")
+
+
 def _check_maths_rendered(exported):
     text, nb = exported["text"], exported["nb"]
     code_text = "\n".join(c.source + "".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", ""))
                                              for o in c.get("outputs", []))
                           for c in nb.cells if c.cell_type == "code")
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert BOWL_TEX in markdown and GRADIENT_TEX in markdown, "ps1's prose changed: update the formulas here"
+    # Those two, typeset: not as written, but glyphs in place of TeX, superscripts and numerators raised.
+    squashed, code = "".join(text.split()), "".join(code_text.split())
+    for tex in (BOWL_TEX, GRADIENT_TEX):
+        assert "".join(tex.split()) not in squashed, f"raw TeX in the PDF: {tex}"
+    assert BOWL_TYPESET.search(text), "f(x, y) = x^2 + ... is not typeset in the PDF"
+    assert GRADIENT_TYPESET.search(text), "the gradient's formula is not typeset in the PDF"
+    # No inline $...$ of the prose survives as written (spaces aside; code may print one).
+    spans = {"".join(m.group(0).split()) for m in INLINE_MATH.finditer(markdown)}
+    spans = {span for span in spans if span not in code}
+    assert len(spans) > 30
+    raw = sorted(span for span in spans if span in squashed)
+    assert not raw, f"raw $...$ maths in the PDF (MathJax did not run?): {raw[:5]}"
     # Every TeX command of the prose that no code cell also contains must be gone (typeset).
     commands = set(re.findall(r"\\[A-Za-z]+", markdown)) - set(re.findall(r"\\[A-Za-z]+", code_text))
     assert {"\\frac", "\\sum"} <= commands
     leftover = sorted(cmd for cmd in commands if re.search(re.escape(cmd) + r"(?![A-Za-z])", text))
     assert not leftover, f"raw TeX in the PDF (MathJax did not run?): {leftover}"
-    # No more dollar signs than the code itself prints.
-    assert text.count("$") <= code_text.count("$"), "raw $...$ maths in the PDF"
 
 
 def _check_last_cell_and_long_line(exported):
@@ -125,6 +133,22 @@ def _check_last_cell_and_long_line(exported):
     assert SENTENCE in flat, "the last markdown cell is missing from the PDF"
     squashed = "".join(exported["text"].split())
     assert "".join(LONG_LINE.split()) in squashed, "the long code line was clipped"
+    # it wraps with a hanging indent: the continuation starts right of where the line starts
+    lines = exported["text"].splitlines()
+    first = next(i for i, line in enumerate(lines) if "long_line_check =" in line)
+    start, rest = lines[first].index("long_line_check"), lines[first + 1]
+    assert rest.strip() and len(rest) - len(rest.lstrip()) > start, lines[first:first + 2]
+
+
+def test_code_lines_wrap_with_their_own_tags():
+    """Each line of a highlighted <pre> becomes a block of its own, tags closed and reopened."""
+    inner = '<span></span><span class="k">def</span> f():\n    <span class="s">"""a\nb"""</span>\n\n    return 1\n'
+    assert handin._pre_lines(inner) == ['<span></span><span class="k">def</span> f():',
+                                        '    <span class="s">"""a</span>', '<span class="s">b"""</span>',
+                                        '', '    return 1']
+    page = handin._PRE.sub(handin._hanging_indent, f"<pre>{inner}</pre>")
+    assert page.count('class="code-line"') == 5
+    assert 'padding-left: 8ch; text-indent: -8ch">    <span class="s">"""a</span></span>' in page
 
 
 def _check_figures(exported):
@@ -237,3 +261,23 @@ def test_report_lists_broken_cells_first_and_edited_tests():
     assert "edited read-only or test cells: test_b" in report
     assert "Not started yet" in report and "Written answers still empty: q_1." in report
     assert "All 3 visible test cells pass." in handin.format_check("nb.ipynb", handin.CheckResult(tests=3))
+
+
+def test_stderr_message_tells_what_validate_and_grading_do():
+    """A test cell whose checks pass but that warns on stderr: nbgrader's validate counts it as failed,
+    the course's autograde (StderrIsNotFailure) gives full points -- and the message says exactly that."""
+    from nbgrader.utils import determine_grade
+
+    from tools.preprocessors import StderrIsNotFailure
+
+    cell = nbformat.v4.new_code_cell("passed('ok')", metadata={"nbgrader": {
+        "grade": True, "solution": False, "locked": True, "grade_id": "test_a_visible", "points": 2}})
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="✓ ok\n"),
+                    nbformat.v4.new_output("stream", name="stderr", text="UserWarning: lr is large\nmore\n")]
+    assert determine_grade(cell) == (0, 2)                  # what `nbgrader validate` (and the self-check) see
+    message = handin._explain(cell)
+    assert "UserWarning: lr is large" in message and "more" not in message
+    assert "Validate button count any stderr output as a failure" in message
+    assert "grading does not, so you keep these points" in message
+    graded, _ = StderrIsNotFailure().preprocess_cell(nbformat.from_dict(cell), {}, 0)
+    assert determine_grade(graded) == (2, 2)                # what autograde scores

@@ -144,8 +144,10 @@ def _explain(cell, unwritten: str | None = None) -> str:
     for out in cell.get("outputs", []):
         if out.output_type == "stream" and out.name == "stderr":
             first = _ANSI.sub("", out.text).strip().splitlines()[:1]
-            return ("it printed to stderr (a warning?), which the autograder scores as a failure: "
-                    + (first[0] if first else ""))
+            said = f" ({first[0]})" if first else ""
+            return (f"its checks passed, but it printed to stderr (usually a warning){said}. The self-check and "
+                    "nbgrader's Validate button count any stderr output as a failure; grading does not, "
+                    "so you keep these points.")
     return "passed only some of its checks."
 
 
@@ -256,8 +258,13 @@ def _quiet_kernel():
 
 @contextlib.contextmanager
 def _environ(values: dict):
+    """Set (or, for a value of None, unset) environment variables for the duration."""
     old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
+    for k, v in values.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
     try:
         yield
     finally:
@@ -326,6 +333,50 @@ _REMOTE_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</scrip
 _MODULE_SCRIPT = re.compile(r'<script type="module">.*?</script>', re.S | re.I)
 
 
+# nbconvert turns on MathJax's automatic line breaking, which measures each formula's container
+# while tables are still being laid out: inline maths in a table cell then breaks after every
+# symbol (one character per line).  Formulas stay whole; long display maths shrink (pdf_style.css).
+_MATHJAX_NO_LINEBREAKS = ('<script type="text/x-mathjax-config">'
+                          "MathJax.Hub.Config({CommonHTML: {linebreaks: {automatic: false}}});</script>\n")
+
+
+_PRE = re.compile(r"(<pre[^>]*>)(.*?)(</pre>)", re.S | re.I)
+_TAG_OR_TEXT = re.compile(r"<(/?)([A-Za-z][\w-]*)[^>]*>|[^<]+", re.S)
+HANG = 4   # a wrapped code line continues this many characters right of its own indentation
+
+
+def _pre_lines(inner: str) -> list[str]:
+    """The HTML inside a <pre> cut at its newlines, each piece with its own tags closed and reopened."""
+    lines, line, open_tags = [], "", []   # open_tags: (name, opening tag)
+    for m in _TAG_OR_TEXT.finditer(inner):
+        if m.group(2):                       # a tag
+            if m.group(1):
+                while open_tags and open_tags.pop()[0] != m.group(2).lower():
+                    pass
+            elif not m.group(0).endswith("/>"):
+                open_tags.append((m.group(2).lower(), m.group(0)))
+            line += m.group(0)
+            continue
+        parts = m.group(0).split("\n")
+        for part in parts[:-1]:
+            lines.append(line + part + "".join(f"</{name}>" for name, _ in reversed(open_tags)))
+            line = "".join(tag for _, tag in open_tags)
+        line += parts[-1]
+    if re.sub(r"<[^>]+>", "", line):
+        lines.append(line)
+    return lines
+
+
+def _hanging_indent(match: re.Match) -> str:
+    """A <pre> whose lines, when too long for the page, wrap with a hanging indent (readable code)."""
+    out = []
+    for line in _pre_lines(match.group(2)):
+        text = html.unescape(re.sub(r"<[^>]+>", "", line))
+        hang = len(text) - len(text.lstrip(" ")) + HANG
+        out.append(f'<span class="code-line" style="padding-left: {hang}ch; text-indent: -{hang}ch">{line}</span>')
+    return match.group(1) + "".join(out) + match.group(3)
+
+
 def notebook_html(nb, *, title: str, header: str = "") -> str:
     """The notebook as one self-contained HTML page that needs no network."""
     from nbconvert import HTMLExporter
@@ -343,9 +394,11 @@ def notebook_html(nb, *, title: str, header: str = "") -> str:
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     body = _REMOTE_SCRIPT.sub("", body)
     body = _MODULE_SCRIPT.sub(lambda m: "" if "://" in m.group(0) else m.group(0), body)
+    head, sep, rest = body.partition("<body")
+    body = head + sep + _PRE.sub(_hanging_indent, rest)
     css = CSS.read_text() if CSS.is_file() else "pre, code { white-space: pre-wrap; overflow-wrap: anywhere; }"
     style = f"<style>\n{css}\n</style>\n"
-    body = body.replace("</head>", style + "</head>", 1)
+    body = body.replace("</head>", style + _MATHJAX_NO_LINEBREAKS + "</head>", 1)
     if header:
         body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + f'\n<div class="handin-header">{html.escape(header)}</div>',
                       body, count=1)
