@@ -40,6 +40,16 @@ handin: setup
 lab: setup
 	COURSE_ALLOW_UNSANDBOXED=1 .venv/bin/jupyter lab --notebook-dir=release
 
+.PHONY: student-kit pdfs
+## What students get: build/student-kit/dl-ground-up/ and .zip (release/, utils/, datasets/, hand-in tool;
+## no solutions, hidden tests or instructor tools). Students run `make lab student=<id>` inside.
+student-kit:
+	$(PY) -m tools.student_kit
+
+## PDFs of every reference notebook, made as a student's hand-in PDF is (reports/pdfs/; ps=ps1 for one).
+pdfs: setup setup-system
+	$(PY) -m tools.reference_pdfs $(ps)
+
 ## Rebuild source/ notebooks from tools/notebooks/*.md, then release/ from source/.
 notebooks: setup
 	$(PY) -m tools.build_notebooks

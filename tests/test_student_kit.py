@@ -1,0 +1,203 @@
+"""The student kit (tools/student_kit.py, `make student-kit`): what it holds, and that it works.
+
+The kit is built into a scratch folder.  Contents: exactly the files students
+need (no source/, tests/, tools/datasets, gradebook, instructor tools, MNIST
+files); its notebooks pass test_pipeline's own no-solutions check; no line of a
+hidden test appears in any of its files; its datasets match their checksums;
+its README is the course README's student section.
+
+Then it is used as a student would.  Its environment is a virtualenv whose
+packages are the course's (the same pinned requirements.txt, reached through
+a .pth file instead of a 2 GB download) with the kit itself installed by pip,
+editable, as the kit's set-up does -- so `import utils` and `import tools`
+mean the kit's own.  Inside the kit: `make handin` on a blank release notebook
+(self-check in words, PDF, zip), and `make lab student=...`, whose JupyterLab
+offers the export format `handin` (File > Save and Export Notebook As) and
+answers it with the zip; its kernels import the kit's utils.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests import test_pipeline
+from tests.lab_server import LabServer
+from tests.test_handin import _need_pdf_tools
+from tools import handin, student_kit
+from tools.course import assignments
+from utils.mnist import expected_sums, sha256
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = "release/ps1/gradient_descent.ipynb"
+STUDENT = "kit.tester"
+
+pytestmark = pytest.mark.xdist_group("student_kit")
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory):
+    folder, archive = student_kit.build(tmp_path_factory.mktemp("kit"))
+    return folder, archive
+
+
+def _kit_listing(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+# ------------------------------------------------------------------ contents
+
+def test_kit_holds_exactly_what_students_need(kit):
+    folder, archive = kit
+    files = _kit_listing(folder)
+    assert files == set(student_kit.kit_files()) | {"README.md"}
+    with zipfile.ZipFile(archive) as zf:
+        assert {n.removeprefix(f"{student_kit.NAME}/") for n in zf.namelist()} == files
+    notebooks = {f for f in files if f.endswith(".ipynb")}
+    assert notebooks == {f"release/{p.relative_to(ROOT / 'release').as_posix()}"
+                         for p in (ROOT / "release").rglob("*.ipynb")}
+    assert {"Makefile", "README.md", "requirements.txt", "pyproject.toml", "nbgrader_config.py",
+            "tools/handin.py", "tools/pdf_style.css", "tools/handin_export.py", "utils/__init__.py",
+            "datasets/mnist/SHA256SUMS"} <= files
+    forbidden = [f for f in files if re.match(r"(source|tests|submitted|autograded|feedback|exchange)/"
+                                              r"|tools/(datasets|notebooks)/|gradebook|.*\.gz$", f)]
+    assert not forbidden, f"instructor files in the student kit: {forbidden}"
+    assert {f.split("/")[1] for f in files if f.startswith("tools/")} == set(student_kit.TOOLS)
+
+
+def test_kit_notebooks_have_no_solutions(kit, monkeypatch):
+    """test_pipeline's check of release/, run on the kit's release/."""
+    monkeypatch.setattr(test_pipeline, "ROOT", kit[0])
+    test_pipeline.test_release_has_no_solutions()
+
+
+def test_no_hidden_test_line_in_any_kit_file(kit):
+    folder = kit[0]
+    secret = set()
+    for ps in assignments(ROOT):
+        for source_nb in (ROOT / "source" / ps).glob("*.ipynb"):
+            secret |= test_pipeline._hidden_lines(source_nb)
+    assert len(secret) > 20
+    for path in folder.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            for marker in ("BEGIN HIDDEN TESTS", "BEGIN SOLUTION"):
+                assert marker not in text, f"{path.relative_to(folder)} contains {marker}"
+            if path.suffix == ".ipynb":
+                text = "\n".join(c.source for c in nbformat.reads(text, as_version=4).cells)
+            # whole lines (a hidden line can be the start of a longer visible one)
+            leaked = secret & {line.strip() for line in text.splitlines()}
+            assert not leaked, f"{path.relative_to(folder)} holds hidden-test lines: {sorted(leaked)[:3]}"
+
+
+def test_kit_datasets_match_their_checksums(kit):
+    datasets = kit[0] / "datasets"
+    folders = sorted(p for p in datasets.iterdir() if p.is_dir())
+    assert {p.name for p in folders} == {p.name for p in (ROOT / "datasets").iterdir() if p.is_dir()}
+    for folder in folders:
+        sums = expected_sums(folder)
+        if folder.name == "mnist":   # fetched by the kit's set-up
+            assert not list(folder.glob("*.gz")) and len(sums) == 4
+            continue
+        assert sums and all(sha256(folder / name) == digest for name, digest in sums.items()), folder
+
+
+def test_kit_readme_is_the_student_section(kit):
+    readme = (kit[0] / "README.md").read_text()
+    assert "### Get started" in readme and "### Hand in" in readme and "### Troubleshooting" in readme
+    assert "## For instructors" not in readme and "make grade" not in readme
+    assert "make lab student=" in readme and "Save and Export Notebook As" in readme
+
+
+def test_kit_needs_its_notebooks(tmp_path):
+    (tmp_path / "release").mkdir()
+    for name in ("README.md", "requirements.txt"):
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    with pytest.raises(student_kit.KitError, match="files for the kit are missing"):
+        student_kit.kit_files(tmp_path)
+
+
+# ------------------------------------------------------------------ using it
+
+@pytest.fixture(scope="module")
+def kit_env(kit):
+    """The kit's own environment (see the module docstring) and the environment to run make in."""
+    folder = kit[0]
+    venv = folder / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    Path(site, "_course_packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    course_venv = Path(sys.prefix)
+    for shared in ("share", "etc"):      # JupyterLab's assets and the nbgrader extensions' switches
+        (venv / shared).symlink_to(course_venv / shared)
+    proc = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
+                           "--no-build-isolation", "-e", "."], cwd=folder, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (venv / ".installed").touch()        # what tools/setup_env.sh leaves when it is done
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["MNIST_DIR"] = str(ROOT / "datasets" / "mnist")   # the kit's set-up copies MNIST from here
+    return env
+
+
+def test_make_handin_inside_the_kit(kit, kit_env, tmp_path):
+    _need_pdf_tools()
+    folder = kit[0]
+    proc = subprocess.run(["make", "-s", "handin", f"nb={NOTEBOOK}", f"student={STUDENT}", f"out={tmp_path}"],
+                          cwd=folder, env=kit_env, capture_output=True, text=True, timeout=600)
+    report = proc.stdout + proc.stderr
+    print(report)
+    assert proc.returncode == 0, report
+    assert (folder / "datasets" / "mnist" / ".verified").is_file(), "the kit's set-up did not fetch MNIST"
+    assert "visible test cells FAIL" in report and "`grad_x_f` is not written yet" in report
+    assert "ModuleNotFoundError" not in report and "could not be run" not in report
+    zip_path = tmp_path / f"ps1_gradient_descent_{STUDENT}.zip"
+    assert f"Hand-in ready: {zip_path}" in report
+    with zipfile.ZipFile(zip_path) as zf:
+        assert sorted(zf.namelist()) == ["gradient_descent.ipynb", "gradient_descent.pdf"]
+        assert zf.read("gradient_descent.pdf").startswith(b"%PDF")
+
+
+def test_jupyterlab_export_menu_hands_in(kit, kit_env, tmp_path):
+    _need_pdf_tools()
+    folder = kit[0]
+    with LabServer(folder, folder / "release", tmp_path / "server", env=kit_env,
+                   make_args=(f"student={STUDENT}",)) as lab:
+        assert f'HANDIN_STUDENT="{STUDENT}"' in lab.command
+        formats = lab.get("/api/nbconvert").json()
+        assert formats["handin"]["output_mimetype"] == "application/zip"
+
+        r = lab.get(f"/nbconvert/handin/{NOTEBOOK.removeprefix('release/')}", params={"download": "true"},
+                    timeout=180)
+        assert r.status_code == 200, r.text[-2000:] + lab.log_text()
+        assert f'gradient_descent_{STUDENT}.zip' in r.headers["Content-Disposition"]
+        with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
+            assert sorted(zf.namelist()) == ["gradient_descent.ipynb", "gradient_descent.pdf"]
+            handed = nbformat.reads(zf.read("gradient_descent.ipynb").decode(), as_version=4)
+        assert handed == nbformat.read(folder / NOTEBOOK, as_version=4)
+        saved = folder / "release" / "ps1" / f"ps1_gradient_descent_{STUDENT}.zip"
+        assert saved.read_bytes() == r.content
+
+        kernel = lab.start_notebook_kernel("ps1/gradient_descent.ipynb")
+        out = lab.execute(kernel, "import utils, tools.handin; print(utils.__file__); print(tools.handin.__file__)")
+        assert out["error"] is None, out
+        assert out["stdout"].split() == [str(folder / "utils" / "__init__.py"), str(folder / "tools" / "handin.py")]
+
+
+def test_export_without_a_student_id_says_how_to_set_it(monkeypatch):
+    from tools.handin_export import ENV_STUDENT, HandinExporter
+
+    monkeypatch.delenv(ENV_STUDENT, raising=False)
+    nb = nbformat.read(ROOT / NOTEBOOK, as_version=4)
+    with pytest.raises(handin.HandinError, match=r"make lab student=<your id>"):
+        HandinExporter().from_notebook_node(nb, resources={"metadata": {"name": "gradient_descent",
+                                                                        "path": str(ROOT / "release" / "ps1")}})
