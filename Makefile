@@ -36,9 +36,9 @@ handin: setup
 	  echo "usage: make handin nb=release/ps1/<notebook>.ipynb student=<your id> [out=<folder>]"; exit 2; fi
 	$(PY) -m tools.handin "$(nb)" --student "$(student)" $(if $(out),--out "$(out)")
 
-## JupyterLab on the student notebooks in release/.
+## JupyterLab on the student notebooks in release/ (student=<id> names the zip of File > Save and Export Notebook As > Handin).
 lab: setup
-	COURSE_ALLOW_UNSANDBOXED=1 .venv/bin/jupyter lab --notebook-dir=release
+	COURSE_ALLOW_UNSANDBOXED=1 HANDIN_STUDENT="$(student)" .venv/bin/jupyter lab --notebook-dir=release
 
 .PHONY: student-kit pdfs
 ## What students get: build/student-kit/dl-ground-up/ and .zip (release/, utils/, datasets/, hand-in tool;
@@ -64,11 +64,15 @@ grade: setup setup-system
 	$(PY) -m tools.grade_class $(ps) $(if $(workers),--workers $(workers)) $(if $(force),--force) \
 	  $(if $(scheduler),--scheduler $(scheduler)) $(if $(db),--db-url "$(db)")
 
-## Benchmarks (not timed tests): ps5 NumPy MLP vs PyTorch (reports/bench_mlp.json) and
-## parallel grading vs serial nbgrader autograde (reports/bench_grading.md; ps=ps1 n=12).
+## Benchmarks (not timed tests): ps5 NumPy MLP vs PyTorch, full-run accuracies of the NumPy MLP,
+## PyTorch MLP and CNN (reports/bench_mlp.json); parallel grading vs serial nbgrader autograde
+## (reports/bench_grading.md; ps=ps1 n=12); full-run and autograde time of every notebook
+## (reports/bench_notebooks.md; slow: minutes per notebook).  All run; fails if one missed a target.
 bench: setup setup-system
-	$(PY) -m tools.bench_mlp
-	$(PY) -m tools.bench_grading $(if $(ps),--ps $(ps)) --n $(or $(n),12)
+	s=0; $(PY) -m tools.bench_mlp || s=1; \
+	$(PY) -m tools.bench_grading $(if $(ps),--ps $(ps)) --n $(or $(n),12) || s=1; \
+	$(PY) -m tools.bench_notebooks || s=1; \
+	exit $$s
 
 clean:
 	rm -rf autograded feedback submitted reports logs .grading gradebook.db grades.csv
