@@ -55,18 +55,28 @@ c.OverwriteCells.add_missing_cells = True
 #   source of hidden tests or a traceback through them.
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,  # noqa: E402
-                                    DeduplicateIds, Execute, GetGrades, IgnorePattern, LimitOutput,
+                                    DeduplicateIds, GetGrades, IgnorePattern, LimitOutput,
                                     OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
-from tools.preprocessors import DropEmptyMetadata, HideHiddenTests, StderrIsNotFailure  # noqa: E402
+import tools.preprocessors  # noqa: E402
+from tools.execute import GuardedExecute  # noqa: E402
+from tools.preprocessors import DropEmptyMetadata, FlagForReview, HideHiddenTests, StderrIsNotFailure  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = [
     ClearOutput, DeduplicateIds, DropEmptyMetadata, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
 
+# GuardedExecute (tools/execute.py) is nbgrader's Execute plus: before each test
+# cell the test helpers, utils.testing and builtins are put back as they were
+# when the kernel started (a test whose helpers student code changed while it
+# ran scores 0); a cell that ignores the timeout's interrupt scores 0, the
+# kernel is restarted and grading goes on.  FlagForReview logs hand-ins whose
+# code tries to tamper (tools/tamper.py) and flags them in the gradebook.
 c.Autograde.autograde_preprocessors = [
-    Execute, StderrIsNotFailure, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-    SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+    GuardedExecute, StderrIsNotFailure, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    SaveAutoGrades, AssignLatePenalties, FlagForReview, CheckCellMetadata]
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+# Feedback gets the files the student handed in, not files their code wrote while graded.
+tools.preprocessors.feedback_copies_handed_in_files_only()
 
 # Keep feedback and autograded notebooks small when a hand-in prints a lot.
 c.LimitOutput.max_lines = 1000

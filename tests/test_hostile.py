@@ -1,71 +1,249 @@
-"""Hostile and broken hand-ins: every one gets a result, none can cheat its way to points.
+"""Hostile and broken hand-ins: every one gets a result, none can cheat its way to points,
+none can read hidden tests in its feedback.
 
-One real `nbgrader autograde` run (through the course's grading command) on a
-scratch course with the hand-ins of tests/hostile.py.
+Real `nbgrader autograde` runs with the course's configuration (through the
+course's grading command, which also writes feedback) on a scratch course
+holding the hand-ins of tests/hostile.py; the per-cell time limit is cut to
+TIMEOUT seconds in that course so the hand-in that ignores SIGINT is quick.
+Every hand-in is graded three times.
 """
 from __future__ import annotations
 
+import shutil
+import socket
+import sqlite3
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
+import nbformat
 import pytest
 
 from tests import hostile
+from tests.test_pipeline import _hidden_lines, _leaked
 from tools import course as C
+from tools import tamper
+from tools.preprocessors import REDACTED
 
 pytestmark = pytest.mark.xdist_group("hostile")
+TIMEOUT = 10  # seconds per cell in the scratch course (the course's own limit is 180 s)
+FLOOR = ("rebinds", "builtins")  # scored against the `wrong` control, test by test
+
+
+@dataclass
+class Graded:
+    course: Path
+    rows: dict            # student -> row of tools.course.grade (total, problem)
+    runs: list            # three {student: {test: score}}, one per grading
+    points: dict          # test -> max score
+    took: float           # seconds of the first grading (autograde + feedback)
+    source_before: bytes
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    course = C.copy_course(tmp_path_factory.mktemp("hostile"), ["ps1"])
-    C.release(course, ["ps1"])
-    hostile.build(course)
-    t = time.perf_counter()
-    rows = C.grade(course, ["ps1"])
-    took = time.perf_counter() - t
-    return course, {r["student"]: r for r in rows}, took
+    course = C.copy_course(tmp_path_factory.mktemp("hostile"), [hostile.PS])
+    with open(course / "nbgrader_config.py", "a") as f:
+        f.write(f"\nc.Execute.timeout = {TIMEOUT}\nc.Execute.iopub_timeout = 2\n")
+    C.release(course, [hostile.PS])
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    try:
+        hostile.build(course, port=server.getsockname()[1])
+        source_before = (course / "source" / hostile.PS / f"{hostile.NAME}.ipynb").read_bytes()
+        t = time.perf_counter()
+        rows = {r["student"]: r for r in C.grade(course, [hostile.PS])}
+        took = time.perf_counter() - t
+        print(f"first grading (autograde + feedback) of {len(hostile.EXPECTED)} hand-ins: {took:.0f}s")
+        runs = [hostile.test_scores(course)]
+        for _ in range(2):
+            t = time.perf_counter()
+            C.nbgrader(course, "autograde", hostile.PS, "--force", check=False)
+            runs.append(hostile.test_scores(course))
+            print(f"regrade of {len(hostile.EXPECTED)} hand-ins: {time.perf_counter() - t:.0f}s")
+    finally:
+        server.close()
+    return Graded(course, rows, runs, hostile.max_scores(course), took, source_before)
 
 
-def test_warnings_never_cost_points(graded):
-    _, rows, _ = graded
-    assert rows["warns"]["auto"] == rows["warns"]["auto_max"] > 0
+@pytest.fixture(scope="module")
+def unguarded(graded, tmp_path_factory):
+    """The attacking hand-ins graded WITHOUT the guard (a copy of the graded course): their
+    attacks must really work there, or the tests of the guard could not fail."""
+    course = tmp_path_factory.mktemp("unguarded") / "course"
+    shutil.copytree(graded.course, course, ignore=shutil.ignore_patterns("feedback", "autograded"))
+    for student in FLOOR:
+        C.nbgrader(course, "autograde", hostile.PS, "--force", "--student", student,
+                   "--GuardedExecute.guard_helpers=False")
+    return hostile.test_scores(course)
 
 
-@pytest.mark.parametrize("student", ["emptied", "deleted", "retyped", "edited", "duplicated"])
-def test_tampered_tests_are_restored(graded, student):
-    _, rows, _ = graded
-    assert rows[student]["auto"] == 0 and not rows[student]["problem"]
+def _autograded(graded, student):
+    return nbformat.read(graded.course / "autograded" / student / hostile.PS / f"{hostile.NAME}.ipynb",
+                         as_version=4)
 
 
-def test_patched_comparisons_do_not_help(graded):
-    course, rows, _ = graded
-    # 4 of the ps1 functions return 0 * the right value; their tests (12 points) must fail
-    assert rows["patched"]["auto"] <= rows["patched"]["auto_max"] - 12
+def _cell(nb, grade_id):
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def _full_marks_except(graded, student, zero):
+    scores = graded.runs[0][student]
+    assert not graded.rows[student]["problem"], graded.rows[student]["problem"]
+    wrong = {t: s for t, s in scores.items() if s != (0 if t in zero else graded.points[t])}
+    assert not wrong, f"{student}: unexpected scores {wrong} (expected 0 only for {sorted(zero)})"
+
+
+def test_leaky_keeps_its_points(graded):
+    """Warnings, stderr and 200 000 lines of output cost nothing; rel_error raises, so its tests fail."""
+    _full_marks_except(graded, "leaky", {"test_rel_error_visible", "test_rel_error_hidden"})
+    size = (graded.course / "autograded" / "leaky" / hostile.PS / f"{hostile.NAME}.ipynb").stat().st_size
+    assert size < 5_000_000, f"autograded notebook is {size} bytes: output not truncated"
+
+
+def test_tampered_tests_are_restored(graded):
+    scores = graded.runs[0]["tampered"]
+    how = hostile.tamperings(nbformat.read(graded.course / "release" / hostile.PS / f"{hostile.NAME}.ipynb", 4))
+    assert set(scores) == set(how) and not graded.rows["tampered"]["problem"]
+    wrong = {f"{t} ({how[t]})": s for t, s in scores.items() if s != 0}
+    assert not wrong, f"tampered test cells of a blank hand-in scored: {wrong}"
+
+
+@pytest.mark.parametrize("student", FLOOR)
+def test_tampering_with_helpers_does_not_help(graded, student):
+    """Per test, the attacking hand-in scores no more than the same wrong answers unpatched."""
+    scores, control = graded.runs[0][student], graded.runs[0]["wrong"]
+    assert not graded.rows[student]["problem"]
+    assert sum(control.values()) < sum(graded.points.values())  # the control does lose points
+    gained = {t: (control[t], s) for t, s in scores.items() if s > control[t]}
+    assert not gained, f"{student} scored more than the wrong answers alone (wrong, {student}): {gained}"
+
+
+@pytest.mark.parametrize("student", FLOOR)
+def test_attacks_work_without_the_guard(graded, unguarded, student):
+    gained = [t for t, s in unguarded[student].items() if s > graded.runs[0]["wrong"][t]]
+    assert gained, f"{student}'s attacks gain nothing even unguarded: the test above proves nothing"
+
+
+def test_tampering_is_scored_zero_where_it_happens(graded):
+    """The helpers rebound while numerical_gradient's tests ran: those tests fail, saying why."""
+    nb = _autograded(graded, "rebinds")
+    for gid in ("test_numerical_gradient_visible", "test_numerical_gradient_hidden"):
+        errors = [o for o in _cell(nb, gid).outputs if o.get("output_type") == "error"]
+        assert any(o["ename"] == tamper.TAMPERED and "assert_close" in o["evalue"] for o in errors), errors
+
+
+def test_escape_attempts_fail(graded):
+    """Memory bomb: a MemoryError in its cell (standardize's tests fail), the rest graded.
+    Reading source/ or the gradebook, writing the gradebook, the network: all denied."""
+    _full_marks_except(graded, "escape", {"test_standardize_visible", "test_standardize_hidden"})
+    nb = _autograded(graded, "escape")
+    assert [o.get("ename") for o in _cell(nb, "standardize").outputs] == ["MemoryError"]
+    loot = (graded.course / "autograded" / "escape" / hostile.PS / "loot.txt").read_text().splitlines()
+    reads, writes, net = loot[:4], loot[4:6], loot[6:]
+    assert all(r.startswith("DENIED") for r in reads), loot
+    # A course under /tmp (as here) has its path inside the kernel's private /tmp: a write may
+    # "succeed" there; the real gradebook never sees it.
+    assert len(writes) == 2 and all(w == "WROTE" or w.startswith("DENIED") for w in writes), loot
+    assert net and net[0].startswith("NO NETWORK"), loot
+    assert b"PWNED-BY-STUDENT" not in (graded.course / "gradebook.db").read_bytes()
+    with sqlite3.connect(graded.course / "gradebook.db") as db:
+        assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+    assert (graded.course / "source" / hostile.PS / f"{hostile.NAME}.ipynb").read_bytes() == graded.source_before
+
+
+def test_a_loop_ignoring_sigint_costs_only_its_cell(graded):
+    """The tuning cell ignores SIGINT: it is stopped, the kernel restarted, the cells before it
+    re-run; only test_tuning (whose variables that cell defined) fails; the hand-in is graded."""
+    _full_marks_except(graded, "sigint", {"test_tuning"})
+    nb = _autograded(graded, "sigint")
+    errors = [o for o in _cell(nb, "tuning").outputs if o.get("output_type") == "error"]
+    assert errors and errors[-1]["ename"] == tamper.STUCK and tamper.RESTART_NOTE in errors[-1]["evalue"]
+    log = (graded.course / "logs" / f"autograde_{hostile.PS}.log").read_text()
+    assert "ignored the interrupt" in log
+    assert any("tuning" in f and tamper.RESTART_NOTE in f for f in tamper.review(graded.course, hostile.PS)["sigint"])
 
 
 @pytest.mark.parametrize("student,reason", [("corrupt", "not valid JSON"),
                                             ("renamed", "file name"),
                                             ("dies", "kernel died")])
 def test_broken_handins_are_reported(graded, student, reason):
-    _, rows, _ = graded
-    assert reason in rows[student]["problem"]
+    assert reason in graded.rows[student]["problem"]
 
 
-def test_huge_output_is_graded_and_truncated(graded):
-    course, rows, _ = graded
-    assert rows["huge"]["auto"] == rows["huge"]["auto_max"]
-    size = (course / "autograded" / "huge" / "ps1" / "gradient_descent.ipynb").stat().st_size
-    assert size < 5_000_000, f"autograded notebook is {size} bytes"
+def test_feedback_shows_no_hidden_test_line(graded):
+    """No hidden-test line in any student's feedback, whatever the hand-in did."""
+    secret = _hidden_lines(graded.course / "source" / hostile.PS / f"{hostile.NAME}.ipynb")
+    pages = sorted((graded.course / "feedback").glob(f"*/{hostile.PS}/*.html"))
+    assert {p.parent.parent.name for p in pages} >= set(hostile.EXPECTED) - {"dies", "corrupt", "renamed"}
+    for page in pages:
+        leaked = _leaked(page.read_text(), secret)
+        assert not leaked, f"{page} shows hidden test lines: {leaked[:3]}"
 
 
-def test_regrading_gives_the_same_score(graded):
-    course, rows, _ = graded
-    for _ in range(2):
-        C.nbgrader(course, "autograde", "ps1", "--force", "--student", "patched")
-        again = {r["student"]: r for r in C.scores(course)}
-        assert again["patched"]["auto"] == rows["patched"]["auto"]
+@pytest.mark.parametrize("marker", hostile.LEAK_ROUTES)
+def test_each_leak_route_leaked_and_was_removed(graded, marker):
+    """Each route really put hidden-test source in the autograded notebook (instructors keep the
+    full detail); the feedback drops it (outputs of hidden tests) or redacts it."""
+    secret = _hidden_lines(graded.course / "source" / hostile.PS / f"{hostile.NAME}.ipynb")
+    flat = {"".join(line.split()) for line in secret}
+    texts = []
+    for cell in _autograded(graded, "leaky").cells:
+        for o in cell.get("outputs", []):
+            text = o.get("text") or o.get("evalue") or "".join(o.get("data", {}).get("text/html", ""))
+            if marker in text:
+                texts.append(text)
+    assert texts, f"{marker}: the route printed nothing"
+    assert any(_leaked(t, secret) or any(line in "".join(t.split()) for line in flat) for t in texts), \
+        f"{marker}: no hidden-test line in what the route printed: the test proves nothing"
+    page = (graded.course / "feedback" / "leaky" / hostile.PS / f"{hostile.NAME}.html").read_text()
+    if marker in page:  # the route's output is in feedback: what followed the marker is redacted
+        assert REDACTED in page
+
+
+def test_files_written_while_grading_stay_out_of_feedback(graded):
+    """leaky wrote the hidden tests' source into a file: instructors see it, the student does not."""
+    secret = _hidden_lines(graded.course / "source" / hostile.PS / f"{hostile.NAME}.ipynb")
+    written = graded.course / "autograded" / "leaky" / hostile.PS / hostile.LEAK_FILE
+    assert _leaked(written.read_text(), secret), "the file holds no hidden test line: the test proves nothing"
+    assert not (graded.course / "feedback" / "leaky" / hostile.PS / hostile.LEAK_FILE).exists()
+    assert not (graded.course / "feedback" / "escape" / hostile.PS / "loot.txt").exists()
+
+
+def test_feedback_keeps_names_points_and_hints(graded):
+    """Hidden tests' hints reach the student: the wrong answers' feedback shows them."""
+    page = (graded.course / "feedback" / "wrong" / hostile.PS / f"{hostile.NAME}.html").read_text()
+    assert "test_grad_x_f_hidden" in page
+    assert "Hint: differentiate every term of f with respect to x" in page
+
+
+def test_suspicious_handins_are_listed(graded):
+    review = tamper.review(graded.course, hostile.PS)
+    assert set(review) == {"leaky", "rebinds", "builtins", "escape", "sigint"}, review
+    text = "\n".join(review["rebinds"])
+    for why in ("rebinds test helper `check`", "touches utils.testing", "touches sys.modules",
+                "replaces numpy.allclose", "scored 0"):
+        assert why in text, (why, review["rebinds"])
+    text = "\n".join(review["builtins"])
+    for why in ("touches builtins", "touches the kernel (get_ipython)"):
+        assert why in text, (why, review["builtins"])
+    log = (graded.course / "logs" / f"autograde_{hostile.PS}.log").read_text()
+    assert "SUSPICIOUS rebinds/ps1/gradient_descent.ipynb, review by hand" in log
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{graded.course / 'gradebook.db'}") as gb:
+        flagged = {s.student.id for s in gb.find_assignment(hostile.PS).submissions
+                   if any(nb.flagged for nb in s.notebooks)}
+    assert flagged == set(review)
+
+
+def test_same_scores_three_times(graded):
+    first = graded.runs[0]
+    assert set(first) >= set(hostile.EXPECTED) - {"dies", "corrupt", "renamed"}
+    for again in graded.runs[1:]:
+        assert again == first, {s: (first.get(s), again.get(s)) for s in set(first) | set(again)
+                                if first.get(s) != again.get(s)}
 
 
 def test_grading_finishes_in_bounded_time(graded):
-    _, _, took = graded
-    assert took < 900, f"grading the hostile hand-ins took {took:.0f}s"
+    assert graded.took < 600, f"grading the hostile hand-ins once took {graded.took:.0f}s"

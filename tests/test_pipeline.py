@@ -118,6 +118,11 @@ def _hidden_lines(source_nb: Path) -> set[str]:
             if len(line) > 25 and not set(line) & set("<>&\"'")}
 
 
+def _leaked(text: str, secret: set[str]) -> list[str]:
+    """The lines of `secret` that `text` shows (not as part of a longer name)."""
+    return [line for line in secret if re.search(r"(?<![\w.])" + re.escape(line), text)]
+
+
 def test_feedback_hides_hidden_tests(demo_course):
     """Students' feedback never shows the source of hidden tests."""
     for ps in assignments(ROOT):
@@ -125,7 +130,5 @@ def test_feedback_hides_hidden_tests(demo_course):
             secret = _hidden_lines(source_nb)
             assert secret, f"{source_nb} has no hidden tests"
             for html in (demo_course / "feedback").glob(f"*/{ps}/{source_nb.stem}.html"):
-                text = html.read_text()
-                leaked = [line for line in secret
-                          if re.search(r"(?<![\w.])" + re.escape(line), text)]
+                leaked = _leaked(html.read_text(), secret)
                 assert not leaked, f"{html} shows hidden test lines: {leaked[:3]}"

@@ -4,14 +4,14 @@ A kernel started by SandboxedKernelManager in a folder laid out like a course
 must not read source/, the gradebook or another student's folder, nor reach
 the network; it can use its own folder, numpy, torch, utils and datasets/; a
 memory bomb is a MemoryError; a loop that ignores SIGINT is still stopped.
-Then a real `nbgrader autograde` with the course's config: a hand-in that
-tries to read the source notebook and write the gradebook gets nothing.
+Then a real `nbgrader autograde` with the course's config: without a sandbox
+grading stops unless allowed, and then the same hand-in does read source/
+(tests/test_hostile.py shows the sandboxed hand-in cannot).
 """
 from __future__ import annotations
 
 import asyncio
 import socket
-import sqlite3
 import textwrap
 import time
 from pathlib import Path
@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tests.hostile import thief_code
 from tools import course as C
 from tools import sandbox
 from tools.handins import make_handin
@@ -183,27 +184,32 @@ def _nb(*sources):
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
 
 
-def test_loops_are_stopped_by_nbgraders_executor(tmp_path):
-    """nbgrader's Execute (patched by sandbox.enable) interrupts a busy loop by
-    message; a loop ignoring SIGINT times out and its kernel is killed."""
-    from nbclient.exceptions import CellTimeoutError
-    from nbgrader.preprocessors import Execute
+def test_loops_are_stopped_by_the_course_executor(tmp_path):
+    """The course's Execute (sandboxed by sandbox.enable) interrupts a busy loop by message; a
+    loop ignoring SIGINT times out: its kernel is killed, a new one started, the cells before it
+    re-run (not the test cells), and the notebook goes on."""
     from traitlets.config import Config
+
+    from tools import tamper
+    from tools.execute import GuardedExecute
 
     c = Config()
     sandbox.enable(c)
-    nb = _nb("import time\nwhile True: time.sleep(0.01)",
-             "print('after')",
+    nb = _nb("state = 41",
+             "import time\nwhile True: time.sleep(0.01)",
+             "print('after', state)",
              "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
              "while True:\n    open('beat', 'w').write(str(time.time()))\n    time.sleep(0.05)",
-             "print('never')")
-    ex = Execute(config=c, timeout=3)
+             "print('resumed', state + 1)")
+    ex = GuardedExecute(config=c, timeout=3, iopub_timeout=2)
     t = time.perf_counter()
-    with pytest.raises(CellTimeoutError):
-        ex.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    ex.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
     took = time.perf_counter() - t
-    assert [o.get("ename") for o in nb.cells[0].outputs][0] == "KeyboardInterrupt"
-    assert nb.cells[1].outputs[0]["text"] == "after\n"
+    assert [o.get("ename") for o in nb.cells[1].outputs][0] == "KeyboardInterrupt"
+    assert nb.cells[2].outputs[0]["text"] == "after 41\n"
+    stuck = nb.cells[3].outputs[-1]
+    assert stuck["ename"] == tamper.STUCK and tamper.RESTART_NOTE in stuck["evalue"], stuck
+    assert nb.cells[4].outputs[0]["text"] == "resumed 42\n"  # the fresh kernel got the state back
     assert took < 60, f"stopping the loops took {took:.0f}s"
     beat = tmp_path / "beat"
     first = beat.stat().st_mtime_ns
@@ -225,20 +231,6 @@ def test_without_bwrap_kernels_refuse_unless_allowed(tmp_path, monkeypatch):
 
 # --- end to end: nbgrader autograde with the course's configuration ---------------------
 
-def _thief(write: bool) -> str:
-    """Code a student appends to an answer cell: read the source notebook, write the gradebook."""
-    code = ("\nimport os as _os\n_loot = []\n"
-            "for _p in [_COURSE + '/source/ps1/gradient_descent.ipynb',\n"
-            "           '../../../source/ps1/gradient_descent.ipynb', '../../source/ps1/gradient_descent.ipynb']:\n"
-            "    try:\n        _loot.append('READ ' + str(len(open(_p).read())))\n"
-            "    except OSError as _e:\n        _loot.append('DENIED ' + type(_e).__name__)\n")
-    if write:
-        code += ("for _p in [_COURSE + '/gradebook.db', '../../../gradebook.db']:\n"
-                 "    try:\n        open(_p, 'a').write(" + repr(MARKER) + "); _loot.append('WROTE')\n"
-                 "    except OSError as _e:\n        _loot.append('DENIED ' + type(_e).__name__)\n")
-    return code + "open('loot.txt', 'w').write('\\n'.join(_loot))\n"
-
-
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory):
     """A copy of the course (ps1 only) with the sandbox enabled, released once."""
@@ -253,7 +245,7 @@ def _handin(course: Path, student: str, extra_code: str = "") -> None:
                      course / "source" / "ps1" / "gradient_descent.ipynb")
     if extra_code:
         cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "grad_x_f")
-        cell.source += f"\n_COURSE = {str(course)!r}\n" + extra_code
+        cell.source += "\n" + extra_code
     folder = course / "submitted" / student / "ps1"
     folder.mkdir(parents=True)
     nbformat.write(nb, folder / "gradient_descent.ipynb")
@@ -263,31 +255,10 @@ def _row(rows, student):
     return next(r for r in rows if r["student"] == student)
 
 
-def test_autograde_sandboxed_hand_in_gets_nothing(scratch):
-    course = scratch
-    _handin(course, "reference")
-    _handin(course, "thief", _thief(write=True))
-    source_before = (course / "source" / "ps1" / "gradient_descent.ipynb").read_bytes()
-    rows = C.grade(course, ["ps1"])
-    ref = _row(rows, "reference")
-    assert ref["auto"] == ref["auto_max"] > 0 and not ref["problem"]
-    thief = _row(rows, "thief")
-    assert not thief["problem"]
-    loot = (course / "autograded" / "thief" / "ps1" / "loot.txt").read_text().splitlines()
-    reads, writes = loot[:3], loot[3:]
-    assert all(line.startswith("DENIED") for line in reads), loot
-    # A course under /tmp (as here) has its path inside the kernel's private /tmp, so the
-    # writes may "succeed" there; the real gradebook never sees them.
-    assert len(writes) == 2 and all(w == "WROTE" or w.startswith("DENIED") for w in writes), loot
-    assert MARKER.encode() not in (course / "gradebook.db").read_bytes()
-    with sqlite3.connect(course / "gradebook.db") as db:
-        assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
-    assert (course / "source" / "ps1" / "gradient_descent.ipynb").read_bytes() == source_before
-
-
 def test_autograde_stops_without_sandbox_unless_allowed(scratch, monkeypatch):
     course = scratch
-    _handin(course, "reader", _thief(write=False))
+    # What a sandboxed hand-in cannot do (tests/test_hostile.py, "escape"), unsandboxed it can.
+    _handin(course, "reader", thief_code(course, write=False))
     args = ("autograde", "ps1", "--force", "--student", "reader",
             "--SandboxedKernelManager.bwrap=/nonexistent/bwrap")
     monkeypatch.delenv(sandbox.ENV_ALLOW, raising=False)
@@ -301,6 +272,6 @@ def test_autograde_stops_without_sandbox_unless_allowed(scratch, monkeypatch):
     assert "NOT sandboxed" in proc.stdout + proc.stderr
     reader = _row(C.scores(course), "reader")
     assert reader["auto"] == reader["auto_max"] > 0
-    # Unsandboxed, the same code does read the source: the sandboxed test above is meaningful.
+    # Unsandboxed, the same code does read the source: the denials in test_hostile mean something.
     loot = (course / "autograded" / "reader" / "ps1" / "loot.txt").read_text().splitlines()
     assert loot[0].startswith("READ"), loot

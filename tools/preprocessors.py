@@ -18,14 +18,34 @@ HideHiddenTests (generate_feedback)
     nbgrader's feedback HTML is rendered from the autograded notebook, in which
     the hidden tests were restored -- so by default students would read their
     source, and the traceback of a failing hidden assert would show it again.
-    This replaces each hidden region with a one-line note and reduces every
-    error in a test cell to its exception name and message (our test helpers
-    put the student's hint there).  Instructors keep the full detail in
-    autograded/.
+    Once a hidden test has run, student code can also get at its source
+    (In[-1], inspect.stack(), a warning's source line) and print it.  So:
+    - each hidden region becomes a one-line note;
+    - a cell with hidden tests shows only its errors, each reduced to
+      `ename: evalue` (our test helpers put the student's hint there): no
+      streams, no displays, no traceback;
+    - every other error in a test cell is reduced to `ename: evalue` too;
+    - from the first hidden test on, every output of every cell is redacted:
+      a line that shares a run of REDACT_CHARS non-blank characters with the
+      code of a hidden test (string literals excepted: hints are meant to be
+      read; whatever also appears in visible cells excepted) is replaced by
+      a note, and rich outputs (images, HTML) keep only their text/plain form,
+      since student code could draw or format anything there.
+    Instructors keep the full detail in autograded/.
+
+FlagForReview (autograde, after SaveAutoGrades)
+    Scans the hand-in (tools/tamper.py): code that rebinds the test helpers,
+    touches utils.testing, builtins, sys.modules or the kernel, and what the
+    grading guard reported.  Findings go to the log ("SUSPICIOUS ... review by
+    hand") and flag the notebook in the gradebook (formgrader shows the flag).
 """
 from __future__ import annotations
 
+import io
+import os
 import re
+import tokenize
+from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
@@ -33,6 +53,13 @@ from traitlets import Bool
 HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*$", re.S | re.M)
 NOTE = "# (hidden tests: their source is not shown; see the message below if one failed)"
 STDERR_PREFIX = "[stderr] "
+REDACTED = "[... line removed: it showed hidden test code ...]"
+REDACT_CHARS = 12  # a shared run this long (blanks ignored) counts as hidden test code
+MAX_MESSAGE = 1000  # characters of an error message shown in feedback
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+_BLANKS = re.compile(r"\s+")
+_STRING_TOKENS = {tokenize.STRING} | {getattr(tokenize, n) for n in ("FSTRING_MIDDLE",) if hasattr(tokenize, n)}
+_STRING_LITERAL = re.compile(r"(?s)[rbfuRBFU]{0,2}('{3}|\"{3}|'|\")(?:\\.|(?!\1).)*?\1")
 
 
 def is_test_cell(cell) -> bool:
@@ -71,16 +98,163 @@ class DropEmptyMetadata(Preprocessor):
         return cell, resources
 
 
+def _mask_strings(code: str) -> str:
+    """`code` with the contents of its string literals replaced by NUL characters."""
+    lines = code.splitlines(True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    spans = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+            if tok.type in _STRING_TOKENS:
+                (r0, c0), (r1, c1) = tok.start, tok.end
+                spans.append((starts[r0 - 1] + c0, starts[r1 - 1] + c1))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        spans = [m.span() for m in _STRING_LITERAL.finditer(code)]
+    chars = list(code)
+    for a, b in spans:
+        chars[a:b] = "\0" * (b - a)
+    return "".join(chars)
+
+
+def _runs(text: str) -> set[str]:
+    flat = _BLANKS.sub("", text)
+    return {flat[i:i + REDACT_CHARS] for i in range(len(flat) - REDACT_CHARS + 1)}
+
+
+class Redactor:
+    """Removes, from text, the lines that show code of a notebook's hidden tests."""
+
+    def __init__(self, nb):
+        hidden, public = set(), set()
+        for cell in nb.cells:
+            for block in HIDDEN.findall(cell.source):
+                hidden |= {r for r in _runs(_mask_strings(block)) if "\0" not in r}
+            public |= _runs(HIDDEN.sub("", cell.source))
+        self.secret = hidden - public
+
+    def redact(self, text: str) -> str:
+        if not self.secret or not text:
+            return text
+        lines = ANSI.sub("", text).splitlines(True)
+        flat, owner = [], []
+        for n, line in enumerate(lines):
+            for ch in line:
+                if not ch.isspace():
+                    flat.append(ch)
+                    owner.append(n)
+        flat = "".join(flat)
+        bad = set()
+        for i in range(len(flat) - REDACT_CHARS + 1):
+            if flat[i:i + REDACT_CHARS] in self.secret:
+                bad.update(owner[i:i + REDACT_CHARS])
+        if not bad:
+            return text
+        out = []
+        for n, line in enumerate(lines):
+            if n not in bad:
+                out.append(line)
+            elif n - 1 not in bad:
+                out.append(REDACTED + ("\n" if line.endswith("\n") else ""))
+        return "".join(out)
+
+    def message(self, text: str) -> str:
+        text = self.redact(text or "")
+        return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + " [...]"
+
+
 class HideHiddenTests(Preprocessor):
     enabled = Bool(True).tag(config=True)
 
-    def preprocess_cell(self, cell, resources, index):
-        if is_test_cell(cell):
-            hidden = bool(HIDDEN.search(cell.source))
+    def preprocess(self, nb, resources):
+        redactor = Redactor(nb)
+        first = next((i for i, c in enumerate(nb.cells) if is_test_cell(c) and HIDDEN.search(c.source)),
+                     len(nb.cells))
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type == "code" and (i >= first or is_test_cell(cell)):
+                self.hide(cell, redactor, after_hidden=i >= first)
+        return nb, resources
+
+    def hide(self, cell, redactor: Redactor, after_hidden: bool) -> None:
+        test = is_test_cell(cell)
+        hidden = test and bool(HIDDEN.search(cell.source))
+        if test:
             cell.source = hide_source(cell.source)
-            for out in cell.get("outputs", []):
-                if out.get("output_type") == "error":
-                    out["traceback"] = [f"{out.get('ename', 'Error')}: {out.get('evalue', '')}"]
-                    if hidden and "Hint" not in out.get("evalue", ""):
+        kept = []
+        for out in cell.get("outputs", []):
+            kind = out.get("output_type")
+            if kind == "error":
+                out["evalue"] = redactor.message(out.get("evalue", ""))
+                if test:
+                    out["traceback"] = [f"{out.get('ename', 'Error')}: {out['evalue']}"]
+                    if hidden and "Hint" not in out["evalue"]:
                         out["traceback"].append("(raised inside a hidden test)")
-        return cell, resources
+                else:
+                    out["traceback"] = [redactor.redact("\n".join(out.get("traceback", [])))]
+                kept.append(out)
+            elif hidden:
+                continue  # a hidden test shows only its errors
+            elif kind == "stream":
+                out["text"] = redactor.redact(out.get("text", ""))
+                kept.append(out)
+            elif kind in ("display_data", "execute_result"):
+                data = out.get("data", {})
+                if after_hidden:
+                    out["data"] = {"text/plain": redactor.redact(data["text/plain"])} if "text/plain" in data else {}
+                if out["data"]:
+                    kept.append(out)
+        cell["outputs"] = kept
+
+
+class FlagForReview(Preprocessor):
+    """Log and flag (gradebook) hand-ins whose code tries to tamper with grading (tools/tamper.py)."""
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        from nbgrader.api import Gradebook
+
+        from tools import tamper
+
+        info = resources["nbgrader"]
+        course = self.config.CourseDirectory
+        source = (Path(course.get("root", os.getcwd())) / course.get("source_directory", "source")
+                  / info["assignment"] / f"{info['notebook']}.ipynb")
+        findings = tamper.review_notebook(nb, tamper.provided_sources(source) if source.exists() else None)
+        if findings:
+            self.log.warning("SUSPICIOUS %s/%s/%s.ipynb, review by hand:\n    %s", info["student"],
+                             info["assignment"], info["notebook"], "\n    ".join(findings))
+            with Gradebook(info["db_url"]) as gb:
+                gb.find_submission_notebook(info["notebook"], info["assignment"], info["student"]).flagged = True
+                gb.db.commit()
+        return nb, resources
+
+
+def feedback_copies_handed_in_files_only() -> None:
+    """`generate_feedback` copies only the files the student handed in, unchanged.
+
+    nbgrader copies every other file of autograded/<student>/<ps>/ into the
+    student's feedback folder; student code ran there while grading, after
+    hidden tests were in the kernel, and could have written their source into
+    a file.  A file that is not in submitted/<student>/<ps>/ with the same
+    bytes is left out (and logged).  Enabled in nbgrader_config.py.
+    """
+    import shutil
+
+    from nbgrader.converters.generate_feedback import GenerateFeedback
+    from nbgrader.utils import find_all_files
+
+    def init_assignment(self, assignment_id: str, student_id: str) -> None:
+        source = Path(self._format_source(assignment_id, student_id))
+        dest = Path(self._format_dest(assignment_id, student_id))
+        handed_in = Path(self.coursedir.format_path(self.coursedir.submitted_directory, student_id, assignment_id))
+        for filename in find_all_files(str(source), self.coursedir.ignore + ["*.ipynb"]):
+            rel = Path(filename).relative_to(source)
+            original = handed_in / rel
+            if not original.is_file() or original.read_bytes() != Path(filename).read_bytes():
+                self.log.info("Not copying %s into feedback: written or changed while grading", rel)
+                continue
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(filename, dest / rel)
+
+    GenerateFeedback.init_assignment = init_assignment

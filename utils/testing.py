@@ -9,7 +9,11 @@ Design rules (nbgrader grades a test cell by its outputs):
   math.isclose: the functions we rely on are bound when this module is first
   imported (the notebook's first cell, before any student code), so student
   code that later replaces those library functions cannot make a wrong
-  answer pass.
+  answer pass.  Under `nbgrader autograde` the course's grading guard
+  (tools/execute.py) goes further: before every test cell it runs this file
+  afresh into a new module with pristine builtins and rebinds the helpers,
+  so rebinding `check` or patching this module's internals does not help
+  either.
 - Tolerances accept any correct formulation: closeness is relative to the
   size of the expected values, never exact float equality.
 """
@@ -29,6 +33,10 @@ _isnan = _np.isnan
 _float64 = _np.float64
 _max = _np.max
 _errstate = _np.errstate
+_argwhere = _np.argwhere
+_zeros_like = _np.zeros_like
+_catch_warnings = warnings.catch_warnings
+_simplefilter = warnings.simplefilter
 _sqrt = math.sqrt
 _isinstance = isinstance
 _float = float
@@ -90,7 +98,7 @@ def assert_close(actual, expected, rtol: float = 1e-6, atol: float = 1e-8,
     allowed = atol + rtol * _abs(e)
     over = err > allowed
     if bool(over.any()):
-        idx = tuple(int(i) for i in _np.argwhere(over)[0]) if a.ndim else ()
+        idx = tuple(int(i) for i in _argwhere(over)[0]) if a.ndim else ()
         where = f" at index {idx}" if idx else ""
         got = a[idx] if idx else a
         want = e[idx] if idx else e
@@ -137,7 +145,7 @@ def assert_mean_close(samples, mean: float, scale: float, name: str = "weights",
 def numeric_grad(fn, x, eps: float = 1e-6):
     """Central-difference gradient of a scalar function of a float64 array (for tests)."""
     x = _asarray(x, dtype=_float64).copy()
-    grad = _np.zeros_like(x)
+    grad = _zeros_like(x)
     flat, g = x.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):
         old = flat[i]
@@ -157,8 +165,8 @@ def strict_numerics():
     Used to check that code is stable for extreme inputs: an overflow in
     np.exp raises instead of quietly producing inf.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with _catch_warnings():
+        _simplefilter("error")
         # Underflow to 0 (e.g. exp(-1000)) is harmless and allowed.
         with _errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
             yield
