@@ -72,10 +72,9 @@ def unguarded(graded, tmp_path_factory):
     """The attacking hand-ins graded WITHOUT the guard (a copy of the graded course): their
     attacks must really work there, or the tests of the guard could not fail."""
     course = tmp_path_factory.mktemp("unguarded") / "course"
-    shutil.copytree(graded.course, course, ignore=shutil.ignore_patterns("feedback", "autograded"))
-    for student in FLOOR:
-        C.nbgrader(course, "autograde", hostile.PS, "--force", "--student", student,
-                   "--GuardedExecute.guard_helpers=False")
+    others = [p.name for p in (graded.course / "submitted").iterdir() if p.name not in FLOOR]
+    shutil.copytree(graded.course, course, ignore=shutil.ignore_patterns("feedback", "autograded", *others))
+    C.nbgrader(course, "autograde", hostile.PS, "--force", "--GuardedExecute.guard_helpers=False")
     return hostile.test_scores(course)
 
 
@@ -172,22 +171,32 @@ def test_broken_handins_are_reported(graded, student, reason):
     assert reason in graded.rows[student]["problem"]
 
 
+def _flat(text: str) -> str:
+    return "".join(text.split())
+
+
+def _shown(text: str, secret: set[str]) -> list[str]:
+    """Hidden lines `text` shows as lines, or spread out (one character per line, say)."""
+    flat = _flat(text)
+    return sorted(set(_leaked(text, secret)) | {line for line in secret if _flat(line) in flat})
+
+
 def test_feedback_shows_no_hidden_test_line(graded):
     """No hidden-test line in any student's feedback, whatever the hand-in did."""
     secret = _hidden_lines(graded.course / "source" / hostile.PS / f"{hostile.NAME}.ipynb")
     pages = sorted((graded.course / "feedback").glob(f"*/{hostile.PS}/*.html"))
     assert {p.parent.parent.name for p in pages} >= set(hostile.EXPECTED) - {"dies", "corrupt", "renamed"}
     for page in pages:
-        leaked = _leaked(page.read_text(), secret)
+        leaked = _shown(page.read_text(), secret)
         assert not leaked, f"{page} shows hidden test lines: {leaked[:3]}"
+    assert REDACTED in (graded.course / "feedback" / "leaky" / hostile.PS / f"{hostile.NAME}.html").read_text()
 
 
 @pytest.mark.parametrize("marker", hostile.LEAK_ROUTES)
-def test_each_leak_route_leaked_and_was_removed(graded, marker):
+def test_each_leak_route_really_leaks(graded, marker):
     """Each route really put hidden-test source in the autograded notebook (instructors keep the
-    full detail); the feedback drops it (outputs of hidden tests) or redacts it."""
+    full detail); test_feedback_shows_no_hidden_test_line checks the feedback has none of it."""
     secret = _hidden_lines(graded.course / "source" / hostile.PS / f"{hostile.NAME}.ipynb")
-    flat = {"".join(line.split()) for line in secret}
     texts = []
     for cell in _autograded(graded, "leaky").cells:
         for o in cell.get("outputs", []):
@@ -195,11 +204,8 @@ def test_each_leak_route_leaked_and_was_removed(graded, marker):
             if marker in text:
                 texts.append(text)
     assert texts, f"{marker}: the route printed nothing"
-    assert any(_leaked(t, secret) or any(line in "".join(t.split()) for line in flat) for t in texts), \
+    assert any(_shown(t, secret) for t in texts), \
         f"{marker}: no hidden-test line in what the route printed: the test proves nothing"
-    page = (graded.course / "feedback" / "leaky" / hostile.PS / f"{hostile.NAME}.html").read_text()
-    if marker in page:  # the route's output is in feedback: what followed the marker is redacted
-        assert REDACTED in page
 
 
 def test_files_written_while_grading_stay_out_of_feedback(graded):
@@ -246,4 +252,5 @@ def test_same_scores_three_times(graded):
 
 
 def test_grading_finishes_in_bounded_time(graded):
-    assert graded.took < 600, f"grading the hostile hand-ins once took {graded.took:.0f}s"
+    # measured: 91 s on 2 cores (first grading: autograde + feedback of the 10 hand-ins)
+    assert graded.took < 300, f"grading the hostile hand-ins once took {graded.took:.0f}s"

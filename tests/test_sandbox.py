@@ -217,6 +217,32 @@ def test_loops_are_stopped_by_the_course_executor(tmp_path):
     assert beat.stat().st_mtime_ns == first, "the SIGINT-ignoring kernel is still running"
 
 
+def _comparable_outputs(nb):
+    return [(c.get("execution_count"), [(o["output_type"], o.get("name"), o.get("text"), o.get("ename"),
+                                         (o.get("data") or {}).get("text/plain")) for o in c.outputs])
+            for c in nb.cells if c.cell_type == "code"]
+
+
+def test_guard_is_invisible_to_a_correct_notebook(tmp_path):
+    """ps1 as the instructor wrote it (reference answers, hidden tests) runs exactly the same
+    with and without the test-helper guard: same outputs, same counts, nothing on stderr."""
+    from traitlets.config import Config
+
+    from tools.execute import GuardedExecute
+
+    c = Config()
+    sandbox.enable(c)
+    runs = {}
+    for guarded in (True, False):
+        nb = nbformat.read(ROOT / "source" / "ps1" / "gradient_descent.ipynb", as_version=4)
+        GuardedExecute(config=c, guard_helpers=guarded, timeout=120).preprocess(
+            nb, {"metadata": {"path": str(tmp_path)}})
+        runs[guarded] = _comparable_outputs(nb)
+    assert runs[True] == runs[False]
+    outputs = [o for _, cell in runs[True] for o in cell]
+    assert not [o for o in outputs if o[0] == "error" or o[1] == "stderr"], "the reference notebook failed"
+
+
 def test_without_bwrap_kernels_refuse_unless_allowed(tmp_path, monkeypatch):
     monkeypatch.delenv(sandbox.ENV_ALLOW, raising=False)
     alice = _fake_course(tmp_path)

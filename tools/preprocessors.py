@@ -184,7 +184,8 @@ class HideHiddenTests(Preprocessor):
         kept = []
         for out in cell.get("outputs", []):
             kind = out.get("output_type")
-            if kind == "error":
+            if kind == "error":  # an exception class's name is student text too
+                out["ename"] = redactor.redact(out.get("ename", "Error"))[:100]
                 out["evalue"] = redactor.message(out.get("evalue", ""))
                 if test:
                     out["traceback"] = [f"{out.get('ename', 'Error')}: {out['evalue']}"]
@@ -202,7 +203,7 @@ class HideHiddenTests(Preprocessor):
                 data = out.get("data", {})
                 if after_hidden:
                     out["data"] = {"text/plain": redactor.redact(data["text/plain"])} if "text/plain" in data else {}
-                if out["data"]:
+                if out.get("data"):
                     kept.append(out)
         cell["outputs"] = kept
 
