@@ -60,3 +60,23 @@ def test_normalise_groups_same_mistake():
     a = R.normalise("TestFailure", "got 2.85888, expected 2.57664 (max abs error 0.282). Hint: chain rule.")
     b = R.normalise("TestFailure", "got 1e-3, expected -7 (max abs error 12).  Hint: chain rule.")
     assert a == b == "TestFailure: got #, expected # (max abs error #). Hint: chain rule."
+
+
+def test_suspicious_handins_listed_for_review(report, tmp_path):
+    """A hand-in whose answer rebinds a test helper is listed under "Review by hand"."""
+    import shutil
+
+    import nbformat
+
+    course, page = report
+    assert "Review by hand" not in page  # reference and typical mistakes: nothing to review
+    copy = tmp_path / "c"
+    shutil.copytree(course, copy, ignore=shutil.ignore_patterns("reports"))
+    nb_path = copy / "autograded" / "mistakes" / "ps1" / "gradient_descent.ipynb"
+    nb_path.chmod(0o644)
+    nb = nbformat.read(nb_path, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code")
+    cell.source += "\ncheck = lambda *a, **k: None\n"
+    nbformat.write(nb, nb_path)
+    text = R.write(copy, "ps1").read_text()
+    assert "Review by hand" in text and "mistakes" in text.split("Review by hand", 1)[1].split("</table>")[0]

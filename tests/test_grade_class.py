@@ -11,6 +11,7 @@ throwaway PostgreSQL server as the gradebook.
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import socket
@@ -119,8 +120,9 @@ def test_scores_and_outputs(courses):
 
 def test_failed_handin_is_reported_and_retried(courses):
     course = courses / "parallel"
-    state = (course / ".grading" / "ps1.json").read_text()
-    assert "reference" in state and "corrupt" not in state  # failed hand-ins are not marked done
+    state = json.loads((course / ".grading" / "ps1.json").read_text())
+    assert "reference" in state["handins"] and "corrupt" not in state["handins"]  # not marked done
+    assert "not valid JSON" in state["failed"]["corrupt"]  # remembered for the class report
     log = (course / "logs" / "grade_class_ps1.log").read_text()
     assert "NotJSONError" in log
 

@@ -96,7 +96,9 @@ def collect(course: Path, ps: str, db_url: str | None = None) -> dict:
                     key = normalise(out.get("ename", ""), out.get("evalue", ""))
                     t["messages"][key] += 1
                     t["examples"].setdefault(key, (student, f"{out.get('ename')}: {out.get('evalue', '')}"[:400]))
-    return {"ps": ps, "tests": list(tests.values()), "students": sorted(students, key=lambda s: s["student"])}
+    from tools import tamper
+    return {"ps": ps, "tests": list(tests.values()), "students": sorted(students, key=lambda s: s["student"]),
+            "suspicious": tamper.review(course, ps)}
 
 
 def plots(data: dict, out: Path) -> dict[str, str]:
@@ -172,6 +174,13 @@ def write(course: Path, ps: str, db_url: str | None = None) -> Path:
             who, example = t["examples"][msg]
             parts.append(f"<tr><td class='num'>{n}</td><td>{e(msg)}</td>"
                          f"<td><b>{e(who)}</b>: {e(example)}</td></tr>")
+        parts.append("</table>")
+    if data["suspicious"]:
+        parts.append("<h2>Review by hand</h2><p>Code in these hand-ins touches the grading machinery "
+                     "(test helpers, builtins, the kernel, course files): look before trusting the score.</p>"
+                     "<table><tr><th>student</th><th>what was found</th></tr>")
+        for student, findings in sorted(data["suspicious"].items()):
+            parts.append(f"<tr><td>{e(student)}</td><td>{'<br>'.join(e(f) for f in findings)}</td></tr>")
         parts.append("</table>")
     parts.append("<h2>Students</h2><table><tr><th>student</th><th>automatic score</th><th>%</th>"
                  "<th>written (formgrader)</th></tr>")

@@ -349,7 +349,8 @@ def grade_class(course: Path, ps: str, workers: int | None = None, force: bool =
     subs = sorted(p for p in (course / "submitted").glob(f"*/{ps}") if p.is_dir())
     if not subs:
         print(f"{ps}: no hand-ins under submitted/*/{ps}")
-        return {"rows": [], "failed": {}, "notes": {}, "graded": [], "skipped": [], "seconds": 0.0}
+        return {"rows": [], "failed": {}, "notes": {}, "suspicious": {}, "graded": [], "skipped": [],
+                "seconds": 0.0}
 
     workers = workers or os.cpu_count() or 1
     pool = None if scheduler else _local_pool(min(workers, len(subs)))
@@ -453,8 +454,13 @@ def grade_class(course: Path, ps: str, workers: int | None = None, force: bool =
         print(f"    NOT GRADED {student}/{ps}: {why}")
     for student, what in sorted(notes.items()):
         print(f"    graded, but {student}/{ps}: {'; '.join(what)}")
-    return {"rows": rows, "failed": failed, "notes": notes, "graded": graded, "skipped": skipped,
-            "seconds": took}
+    from tools import tamper
+    suspicious = {s: f for s, f in tamper.review(course, ps).items() if s in graded}
+    for student, findings in sorted(suspicious.items()):
+        print(f"    REVIEW BY HAND {student}/{ps} (flagged in the gradebook): " + "; ".join(findings[:3])
+              + (f" (+{len(findings) - 3} more)" if len(findings) > 3 else ""))
+    return {"rows": rows, "failed": failed, "notes": notes, "suspicious": suspicious, "graded": graded,
+            "skipped": skipped, "seconds": took}
 
 
 def export_csv(db_url: str, cid: str, dest: Path) -> None:
