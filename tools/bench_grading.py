@@ -59,7 +59,10 @@ def _execute(nb_path: str) -> float:
     import nbformat
     from nbclient import NotebookClient
 
-    os.environ.update(NBGRADER_EXECUTION="autograde", MPLBACKEND="agg", OMP_NUM_THREADS="1")
+    # The kernel's environment as under grading: NBGRADER_EXECUTION, one BLAS thread
+    # (nbgrader_config.py), and matplotlib's default (inline) backend -- figures are
+    # rendered into the notebook, as grading renders them for feedback and formgrader.
+    os.environ.update(NBGRADER_EXECUTION="autograde", OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
     nb = nbformat.read(nb_path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
