@@ -205,10 +205,13 @@ def test_merge_keeps_manual_grades(courses, tmp_path):
                  if g.auto_score is not None)
         name = g.name
         g.manual_score = 0.5
+        gb.find_submission_notebook("gradient_descent", "ps1", "mistakes").flagged = True
         gb.db.commit()
+        assert not data["notebooks"]["gradient_descent"]["flagged"]
         G.merge(gb, "ps1", "mistakes", data)
         g = gb.find_grade(name, "gradient_descent", "ps1", "mistakes")
         assert g.manual_score == 0.5 and g.needs_manual_grade and g.score == 0.5
+        assert gb.find_submission_notebook("gradient_descent", "ps1", "mistakes").flagged  # kept
 
 
 # ----------------------------------------------------------- distributed --

@@ -142,8 +142,9 @@ def merge(gb, ps: str, student: str, data: dict) -> None:
     """Write one graded submission into the course gradebook (one transaction).
 
     Same result as `nbgrader autograde --force` on the course gradebook: the
-    automatic fields are replaced, manual scores, comments and extra credit
-    kept, and a grade whose manual score exists is flagged for review again.
+    automatic fields are replaced, manual scores, comments, extra credit and
+    "flagged" marks kept, and a grade whose manual score exists is flagged for
+    review again.
     """
     import warnings
     from datetime import datetime
@@ -163,7 +164,7 @@ def merge(gb, ps: str, student: str, data: dict) -> None:
         got = data["notebooks"].get(nb.name)
         if got is None:
             continue
-        nb.flagged = got["flagged"]
+        nb.flagged = bool(nb.flagged or got["flagged"])  # a flag (instructor's or tamper's) stays until cleared by hand
         nb.late_submission_penalty = got["late_submission_penalty"]
         for g in nb.grades:
             if g.name in got["grades"]:
