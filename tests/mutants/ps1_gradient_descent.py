@@ -178,6 +178,14 @@ MUTANTS = {
             "perturbs all coordinates at once": (
                 "def numerical_gradient(fn, x, eps=1e-6):\n"
                 "    return np.full_like(x, (fn(x + eps) - fn(x - eps)) / (2 * eps))\n"),
+            "returns a Python list instead of an array": (
+                "def numerical_gradient(fn, x, eps=1e-6):\n"
+                "    g = []\n"
+                "    for i in range(x.size):\n"
+                "        xp, xm = x.copy(), x.copy()\n"
+                "        xp[i] += eps; xm[i] -= eps\n"
+                "        g.append((fn(xp) - fn(xm)) / (2 * eps))\n"
+                "    return g\n"),
             "ignores the eps argument": (
                 "def numerical_gradient(fn, x, eps=1e-6):\n"
                 "    h = 1e-6\n"
@@ -213,12 +221,27 @@ MUTANTS = {
                 "def rel_error(a, b):\n"
                 "    a, b = np.asarray(a, float), np.asarray(b, float)\n"
                 "    return np.max(np.abs(a - b) / np.maximum(np.abs(a + b), 1e-12))\n"),
+            "denominator floored at 1 (absolute error for small values)": (
+                "def rel_error(a, b):\n"
+                "    a, b = np.asarray(a, float), np.asarray(b, float)\n"
+                "    return np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1.0))\n"),
+            "divides by max(|a|, |b|) instead of |a| + |b|": (
+                "def rel_error(a, b):\n"
+                "    a, b = np.asarray(a, float), np.asarray(b, float)\n"
+                "    return np.max(np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-12))\n"),
         },
         "right": {
             "plain Python over zipped values": (
                 "def rel_error(a, b):\n"
                 "    a, b = np.atleast_1d(a).astype(float).ravel(), np.atleast_1d(b).astype(float).ravel()\n"
                 "    return max(abs(u - v) / max(abs(u) + abs(v), 1e-12) for u, v in zip(a, b))\n"),
+            "CS231n's version: floor at 1e-8": (
+                "def rel_error(x, y):\n"
+                "    return np.max(np.abs(x - y) / (np.maximum(1e-8, np.abs(x) + np.abs(y))))\n"),
+            "tiny constant added instead of a floor": (
+                "def rel_error(a, b):\n"
+                "    a, b = np.asarray(a, float), np.asarray(b, float)\n"
+                "    return float((np.abs(a - b) / (np.abs(a) + np.abs(b) + 1e-12)).max())\n"),
         },
     },
     "run_gradient_descent": {
