@@ -93,3 +93,65 @@ def test_csv_dataset_errors(tmp_path, monkeypatch):
     (tmp_path / "d" / "SHA256SUMS").write_text("0" * 64 + "  train.csv\n")
     with pytest.raises(DatasetError, match="SHA-256"):
         dataset_path("d", "train")
+
+
+def _empty_mnist_dest(tmp_path):
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    shutil.copy(mnist.mnist_dir() / "SHA256SUMS", dest)
+    return dest
+
+
+def test_mnist_fetch_falls_back_to_the_shared_folder(tmp_path, monkeypatch):
+    """No $MNIST_DIR: the files come from ../shared/datasets/mnist (here a copy of it)."""
+    monkeypatch.delenv("MNIST_DIR", raising=False)
+    shared = tmp_path / "shared"
+    shutil.copytree(mnist.mnist_dir(), shared, ignore=shutil.ignore_patterns(".verified"))
+    monkeypatch.setattr(mnist, "SHARED", shared)
+    monkeypatch.setattr(mnist, "MIRROR", "http://127.0.0.1:9/")  # a download would fail loudly
+    dest = mnist.fetch(_empty_mnist_dest(tmp_path))
+    mnist.verify(dest)
+    assert (dest / ".verified").exists()
+
+
+def test_mnist_fetch_skips_a_corrupt_source_for_a_good_one(tmp_path, monkeypatch):
+    bad = tmp_path / "bad"
+    shutil.copytree(mnist.mnist_dir(), bad, ignore=shutil.ignore_patterns(".verified"))
+    path = bad / "t10k-labels-idx1-ubyte.gz"
+    path.write_bytes(path.read_bytes()[:-1] + b"\x00")
+    monkeypatch.setenv("MNIST_DIR", str(bad))
+    monkeypatch.setattr(mnist, "SHARED", mnist.mnist_dir())
+    monkeypatch.setattr(mnist, "MIRROR", "http://127.0.0.1:9/")
+    dest = mnist.fetch(_empty_mnist_dest(tmp_path))
+    mnist.verify(dest)  # the corrupt copy was not taken
+
+
+def test_mnist_fetch_without_any_source_says_how_to_fix(tmp_path, monkeypatch):
+    """Nothing local and the mirror unreachable: one clear error, no partial file left."""
+    monkeypatch.setenv("MNIST_DIR", str(tmp_path / "nowhere"))
+    monkeypatch.setattr(mnist, "SHARED", tmp_path / "also-nowhere")
+    monkeypatch.setattr(mnist, "MIRROR", "http://127.0.0.1:9/")  # discard port: refused at once
+    dest = _empty_mnist_dest(tmp_path)
+    with pytest.raises(mnist.MNISTError, match="download failed.*set MNIST_DIR"):
+        mnist.fetch(dest)
+    assert not list(dest.glob("*.gz"))
+
+
+def test_mnist_main_reports_errors_in_one_line(tmp_path, monkeypatch, capsys):
+    (tmp_path / "mnist").mkdir()
+    shutil.copy(mnist.mnist_dir() / "SHA256SUMS", tmp_path / "mnist")
+    monkeypatch.setenv("COURSE_DATASETS", str(tmp_path))
+    assert mnist.main([]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("mnist: MNIST file") and "missing" in err and "Traceback" not in err
+
+
+def test_csv_dataset_without_checksums_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATASETS", str(tmp_path))
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "train.csv").write_text("a,label\n1,0\n")
+    with pytest.raises(DatasetError, match="SHA256SUMS is missing"):
+        dataset_path("d", "train")
+    (tmp_path / "d" / "SHA256SUMS").write_text("0" * 64 + "  test.csv\n")
+    with pytest.raises(DatasetError, match="not listed"):
+        dataset_path("d", "train")

@@ -8,20 +8,16 @@ SHA256SUMS; tools/datasets/ generates them deterministically.
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
 
+from .checksums import read_sums, sha256
 from .paths import datasets_dir
 
 
 class DatasetError(RuntimeError):
     """A course dataset is missing or corrupt; the message says how to fix it."""
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def dataset_path(name: str, split: str = "train") -> Path:
@@ -33,10 +29,16 @@ def dataset_path(name: str, split: str = "train") -> Path:
     if not path.exists():
         raise DatasetError(f"{path} is missing. {fix}")
     sums_file = folder / "SHA256SUMS"
-    if sums_file.exists():
-        sums = dict(reversed(line.split()) for line in sums_file.read_text().splitlines() if line.strip())
-        if path.name in sums and sums[path.name] != _sha256(path):
-            raise DatasetError(f"{path} does not match its SHA-256 in {sums_file} (edited or corrupt). {fix}")
+    if not sums_file.exists():
+        raise DatasetError(f"{sums_file} is missing, so {path.name} cannot be verified. {fix}")
+    try:
+        expected = read_sums(sums_file).get(path.name)
+    except ValueError as e:
+        raise DatasetError(f"{e}. {fix}") from None
+    if expected is None:
+        raise DatasetError(f"{path.name} is not listed in {sums_file}, so it cannot be verified. {fix}")
+    if sha256(path) != expected:
+        raise DatasetError(f"{path} does not match its SHA-256 in {sums_file} (edited or corrupt). {fix}")
     return path
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import os
 import shutil
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .checksums import read_sums, sha256
 from .paths import COURSE_ROOT, datasets_dir
 
 FILES = {
@@ -28,6 +28,7 @@ FILES = {
     "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
 }
 MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
+SHARED = COURSE_ROOT.parent / "shared" / "datasets" / "mnist"  # present on the course's machines
 HOW_TO_FIX = ("Run `make setup` (or `python -m utils.mnist --fetch`) in the course folder; "
               "it copies MNIST from $MNIST_DIR or ../shared/datasets/mnist, "
               "or downloads it from " + MIRROR + ".")
@@ -45,20 +46,7 @@ def expected_sums(folder: Path | None = None) -> dict[str, str]:
     sums_file = (folder or mnist_dir()) / "SHA256SUMS"
     if not sums_file.exists():
         sums_file = COURSE_ROOT / "datasets" / "mnist" / "SHA256SUMS"
-    sums = {}
-    for line in sums_file.read_text().splitlines():
-        if line.strip():
-            digest, name = line.split()
-            sums[name.lstrip("*")] = digest
-    return sums
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return read_sums(sums_file)
 
 
 def verify(folder: Path | None = None) -> None:
@@ -107,13 +95,19 @@ def load_mnist(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
+def sources() -> list[Path]:
+    """Folders `fetch` copies from, in order: $MNIST_DIR, then ../shared/datasets/mnist."""
+    return ([Path(os.environ["MNIST_DIR"]).expanduser()] if os.environ.get("MNIST_DIR") else []) + [SHARED]
+
+
 def fetch(dest: Path | None = None) -> Path:
-    """Fill `dest` (datasets/mnist) with verified copies of the four files."""
+    """Fill `dest` (datasets/mnist) with verified copies of the four files:
+    copied from the first of `sources()` that has a file with the right SHA-256,
+    else downloaded from MIRROR (and verified)."""
     dest = dest or mnist_dir()
     dest.mkdir(parents=True, exist_ok=True)
     sums = expected_sums(dest)
-    candidates = [Path(os.environ["MNIST_DIR"])] if os.environ.get("MNIST_DIR") else []
-    candidates.append(COURSE_ROOT.parent / "shared" / "datasets" / "mnist")
+    candidates = sources()
     for name, digest in sums.items():
         target = dest / name
         if target.exists() and sha256(target) == digest:
