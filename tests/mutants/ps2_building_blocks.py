@@ -118,6 +118,9 @@ MUTANTS = {
             "torch.where on the label": _fn(
                 _BCE, "p = torch.where(y > 0.5, y_hat, 1 - y_hat).clamp(min=1e-6)",
                 "return -torch.log(p).mean()"),
+            "clamped at 5e-5 (the largest kind of clamp the tests accept)": _fn(
+                _BCE, "p = torch.clamp(y_hat, 5e-5, 1 - 5e-5)",
+                "return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()"),
         },
     },
     "sigmoid_backward": {
@@ -262,6 +265,17 @@ MUTANTS = {
             "round() and .item()": _fn(
                 _EV, "with torch.no_grad():", "    p = network(x, params)", "    loss = bce_loss(y, p).item()",
                 "    acc = (torch.round(p) == y).float().mean().item()", "return loss, acc"),
+            # a bce_loss clamped at 1e-5 or 5e-5 passes the bce_loss tests: evaluate built on one keeps full marks
+            "own BCE clamped at 1e-5": _fn(
+                _EV, "with torch.no_grad():", "    p = network(x, params)",
+                "    q = p.clamp(1e-5, 1 - 1e-5)",
+                "    loss = -(y * torch.log(q) + (1 - y) * torch.log(1 - q)).mean()",
+                "    acc = ((p > 0.5).double() == y).double().mean()", "return float(loss), float(acc)"),
+            "BCE with logs clamped at log(5e-5)": _fn(
+                _EV, "with torch.no_grad():", "    p = network(x, params)",
+                "    lo = math.log(5e-5)",
+                "    loss = -(y * torch.log(p).clamp(min=lo) + (1 - y) * torch.log(1 - p).clamp(min=lo)).mean()",
+                "return loss.item(), ((p > 0.5) == (y > 0.5)).double().mean().item()"),
         },
     },
     "train_epoch": {

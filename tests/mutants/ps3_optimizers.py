@@ -377,6 +377,12 @@ MUTANTS = {
             # one epoch over the limit of 20 (large batches, so the replayed training cell stays quick)
             "too many epochs (21 > 20)": _best("make_mlp([64, 64], nn.ReLU)", "torch.optim.Adam(parameters, lr=1e-3)",
                                                epochs=21, batch=512),
+            # 4.3 million parameters: 16 epochs would take minutes; the limit stops it before training
+            "giant network (4.3M parameters > 100k)": _best("make_mlp([2048, 2048], nn.ReLU)",
+                                                            "torch.optim.Adam(parameters, lr=1e-3)",
+                                                            epochs=16, batch=64),
+            "too many minibatch updates (20 epochs at batch 32: 5000 > 2000)": _best(
+                "make_mlp([64, 64], nn.ReLU)", "torch.optim.Adam(parameters, lr=1e-3)", epochs=20, batch=32),
         },
         "right": {
             "wide ReLU MLP with torch Adam, batch 128": _best("make_mlp([128, 64], nn.ReLU)",
