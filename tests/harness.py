@@ -2,7 +2,8 @@
 
 A full `nbgrader autograde` per wrong answer would take minutes each.  Instead
 a `NotebookSession` executes the instructor notebook once (reference answers,
-hidden tests included) in a real Jupyter kernel, then for each mutant:
+hidden tests included, every code cell in order as nbgrader runs it) in a
+real Jupyter kernel, then for each mutant:
 
 1. executes the mutant's code in place of one solution cell,
 2. re-runs the test cells that grade it,
@@ -13,9 +14,15 @@ hidden tests included) in a real Jupyter kernel, then for each mutant:
 The kernel runs with NBGRADER_EXECUTION=autograde, as under nbgrader, so long
 training shrinks exactly as it does when grading.  A handful of end-to-end
 `nbgrader autograde` runs (tests/test_pipeline.py) prove the real pipeline.
+
+While it runs the notebook, every matplotlib figure is audited after each cell
+(tests/figure_audit.py: title, axis labels, legends, colour-blind-safe colours);
+`figures` lists them after `run_all`.
 """
 from __future__ import annotations
 
+import inspect
+import json
 import os
 import shutil
 import tempfile
@@ -28,6 +35,7 @@ from jupyter_client.manager import start_new_kernel
 from nbformat.v4 import output_from_msg
 from nbgrader.utils import determine_grade
 
+from tests import figure_audit
 from tools.preprocessors import stderr_to_stdout
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +72,7 @@ class NotebookSession:
                       if "nbgrader" in c.metadata and c.cell_type == "code"}
         self.order = [c.metadata["nbgrader"]["grade_id"] for c in self.nb.cells
                       if "nbgrader" in c.metadata and c.cell_type == "code"]
+        self.figures: list[dict] = []   # after run_all: {"cell", "title", "problems"} per figure
         # Run in a scratch copy of the assignment folder, as a hand-in would.
         self.workdir = Path(tempfile.mkdtemp(prefix=f"mut-{self.path.stem}-"))
         for item in self.path.parent.iterdir():
@@ -72,6 +81,7 @@ class NotebookSession:
         env = dict(os.environ, NBGRADER_EXECUTION="autograde", MPLBACKEND="agg")
         self.km, self.kc = start_new_kernel(kernel_name="python3", cwd=str(self.workdir), env=env)
         self.baseline: dict[str, CellResult] = {}
+        self._check_quiet(self.execute(_AUDIT_SETUP), "setting up the figure audit")
 
     # -- low level ---------------------------------------------------------
     def execute(self, code: str) -> list:
@@ -103,13 +113,25 @@ class NotebookSession:
 
     # -- notebook level ----------------------------------------------------
     def run_all(self) -> dict[str, CellResult]:
-        """Execute every code cell in order; remember the test results."""
-        for gid in self.order:
-            cell = self.cells[gid]
+        """Execute every code cell in order (nbgrader's and unmarked ones, as autograde does);
+        remember the test results and audit the figures after each cell."""
+        for index, cell in enumerate(self.nb.cells):
+            if cell.cell_type != "code":
+                continue
             outputs = self.execute(cell.source)
-            if cell.metadata["nbgrader"].get("grade"):
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if gid in self.cells and self.cells[gid].metadata["nbgrader"].get("grade"):
                 self.baseline[gid] = self.grade(gid, outputs)
+            self._check_quiet(self.execute(f"{_AUDIT}.audit_open_figures({index})"), "auditing figures")
+        outputs = self.execute(f"print({_AUDIT}.report())")
+        self._check_quiet([o for o in outputs if o.get("name") != "stdout"], "reporting figures")
+        self.figures = json.loads("".join(o["text"] for o in outputs))
         return self.baseline
+
+    @staticmethod
+    def _check_quiet(outputs: list, what: str) -> None:
+        if outputs:
+            raise RuntimeError(f"{what} in the kernel went wrong: {outputs}")
 
     def test_ids(self) -> list[str]:
         return [g for g in self.order if self.cells[g].metadata["nbgrader"].get("grade")]
@@ -166,3 +188,9 @@ class NotebookSession:
             self.km.shutdown_kernel(now=True)
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+# The audit runs inside the kernel: tests/figure_audit.py's source, as a module of its own there.
+_AUDIT = "__course_figure_audit"
+_AUDIT_SETUP = (f"import types as _t\n{_AUDIT} = _t.ModuleType('course_figure_audit')\n"
+                f"exec({inspect.getsource(figure_audit)!r}, {_AUDIT}.__dict__)\ndel _t\n")

@@ -6,8 +6,8 @@
         out = lab.execute(kernel, "import utils; print(utils.__file__)")
 
 The command is read from `make -n lab` in the course folder (so the test runs
-what students run), with the notebook folder swapped for `notebook_dir` and a
-free port, a token and no browser added.  Runtime, config and workspace files
+what students run, --allow-root included or not), with the notebook folder
+swapped for `notebook_dir` and a free port, a token and no browser added.  Runtime, config and workspace files
 go to a scratch folder; the server (and its kernels) is stopped on exit.
 """
 from __future__ import annotations
@@ -26,10 +26,10 @@ from pathlib import Path
 import requests
 
 
-def lab_command(course: Path, make_args: tuple[str, ...] = ()) -> str:
+def lab_command(course: Path, make_args: tuple[str, ...] = (), env: dict | None = None) -> str:
     """The shell line `make lab` runs in `course` (the JupyterLab one, past any set-up lines)."""
     proc = subprocess.run(["make", "-n", "-s", "-C", str(course), "lab", *make_args], capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, env=env)
     assert proc.returncode == 0, f"`make -n lab` failed in {course}:\n{proc.stdout}{proc.stderr}"
     lines = [line for line in proc.stdout.splitlines() if re.search(r"\bjupyter(lab)?\b.*--notebook-dir=", line)]
     assert len(lines) == 1, f"`make lab` in {course} should run one JupyterLab command, found:\n{proc.stdout}"
@@ -58,8 +58,6 @@ class LabServer:
         command = re.sub(r"--notebook-dir=\S+", f"--notebook-dir='{self.notebook_dir}'", lab_command(self.course, self.make_args))
         command += (f" --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={self.port}"
                     f" --ServerApp.port_retries=0 --IdentityProvider.token={self.token}")
-        if os.geteuid() == 0 and "--allow-root" not in command:   # CI containers run as root
-            command += " --allow-root"
         for name in ("runtime", "config", "workspaces"):
             (self.scratch / name).mkdir(parents=True, exist_ok=True)
         env = dict(self.env if self.env is not None else os.environ,

@@ -1,15 +1,16 @@
 """`make lab` for real: a JupyterLab server started with the Makefile's own command.
 
-The server runs on a scratch copy of release/ (plus a student's copy of ps1 in
-another folder of it), from the course folder as `make lab` does, on a free
-port with a token.  Over HTTP: the lab page loads with nbgrader's lab
+The server runs from the course folder as `make lab` does (the Makefile's own
+command, --allow-root included when run as root), on a free port with a token,
+on a scratch folder laid out as a course: release/ (plus a student's copy of ps1
+in another folder of it) and an instructor's submitted/<student>/ps1/.  Over HTTP: the lab page loads with nbgrader's lab
 extension, nbgrader's server extensions answer (nbgrader 0.9.6:
 validate_assignment's /assignments/validate and /nbgrader_version,
 assignment_list's /courses and /assignments, here over a scratch exchange into
 which `nbgrader release_assignment ps1` released ps1), validating a blank
 release notebook reports its failing tests and empty written answers, and
-kernels the server starts for notebooks in both folders `import utils` from
-the course environment.
+kernels the server starts for notebooks in release/, the copied folder and
+submitted/ `import utils` from the course environment with no sys.path edit.
 """
 from __future__ import annotations
 
@@ -24,13 +25,14 @@ import nbformat
 import nbgrader
 import pytest
 
-from tests.lab_server import LabServer
+from tests.lab_server import LabServer, lab_command
 from tools.course import nbgrader as run_nbgrader
 from tests.test_handin import _visible_tests
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK = "ps1/gradient_descent.ipynb"
-COPY = "my work/ps1 copy/gradient_descent.ipynb"   # a student's own copy, elsewhere in their folder
+NOTEBOOK = "release/ps1/gradient_descent.ipynb"
+COPY = "release/my work/ps1 copy/gradient_descent.ipynb"   # a student's own copy, elsewhere in their folder
+SUBMITTED = "submitted/jdoe/ps1/gradient_descent.ipynb"    # a hand-in, where nbgrader collects it
 
 pytestmark = pytest.mark.xdist_group("lab")
 
@@ -38,9 +40,11 @@ pytestmark = pytest.mark.xdist_group("lab")
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     scratch = tmp_path_factory.mktemp("lab")
-    notebooks = scratch / "release"
-    shutil.copytree(ROOT / "release", notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.zip"))
-    shutil.copytree(notebooks / "ps1", (notebooks / COPY).parent)
+    notebooks = scratch / "course"
+    shutil.copytree(ROOT / "release", notebooks / "release",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.zip"))
+    for copy in (COPY, SUBMITTED):
+        shutil.copytree(notebooks / "release" / "ps1", (notebooks / copy).parent)
     exchange = scratch / "exchange"
     env = dict(os.environ, NBGRADER_EXCHANGE=str(exchange))
     with pytest.MonkeyPatch.context() as mp:
@@ -60,6 +64,19 @@ def _page_config(html: str) -> dict:
 def test_make_lab_command_is_what_runs(lab):
     assert "COURSE_ALLOW_UNSANDBOXED=1" in lab.command and " lab " in lab.command
     assert f"--notebook-dir='{lab.notebooks}'" in lab.command
+    # JupyterLab refuses to start as root without --allow-root: `make lab` adds it for root only
+    assert ("--allow-root" in lab_command(ROOT).split()) == (os.geteuid() == 0)
+
+
+def test_make_lab_adds_allow_root_only_for_root(tmp_path):
+    """As root (CI containers) JupyterLab refuses to start without --allow-root; as anyone else it is left out."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    for uid in (0, 1000):
+        (fake / "id").write_text(f"#!/bin/sh\necho {uid}\n")
+        (fake / "id").chmod(0o755)
+        env = dict(os.environ, PATH=f"{fake}{os.pathsep}{os.environ['PATH']}")
+        assert ("--allow-root" in lab_command(ROOT, env=env).split()) == (uid == 0), uid
 
 
 def test_lab_page_loads_nbgrader_extension(lab):
@@ -111,7 +128,7 @@ def test_validate_button_reports_failing_tests(lab):
     assert len(failed) - len(tests) == len(written)
 
 
-@pytest.mark.parametrize("path", [NOTEBOOK, COPY], ids=["release", "copied-folder"])
+@pytest.mark.parametrize("path", [NOTEBOOK, COPY, SUBMITTED], ids=["release", "copied-folder", "submitted"])
 def test_kernel_imports_utils_from_the_environment(lab, path):
     kernel = lab.start_notebook_kernel(path)
     code = ("import json, os, sys\n"

@@ -51,6 +51,18 @@ def test_reference_gets_full_marks(path):
     assert not failed, "reference loses points: " + _summary(failed)
 
 
+@pytest.mark.parametrize("path", [pytest.param(p, id=f"{p.parent.name}/{p.stem}",
+                                               marks=pytest.mark.xdist_group(p.stem)) for p in SPECS])
+def test_reference_figures_have_titles_labels_legends(path):
+    """Every figure the notebook draws (audited in the kernel after each cell: tests/figure_audit.py)."""
+    s = session(path)
+    assert s.figures, "the audit saw no figure: every notebook draws some"
+    source = nbformat.read(path, as_version=4).cells
+    problems = [f"cell {f['cell']} ({source[f['cell']].source.splitlines()[0][:50]!r}), figure "
+                f"{f['title']!r}: {p}" for f in s.figures for p in f["problems"]]
+    assert not problems, f"{len(problems)} figure problem(s):\n" + "\n".join(problems)
+
+
 @pytest.mark.parametrize("path,cell_id,code,tests,replay", list(_cases("wrong")))
 def test_wrong_answer_loses_points(path, cell_id, code, tests, replay):
     results = session(path).try_answer(cell_id, code, tests, replay)
@@ -67,14 +79,47 @@ def test_right_answer_keeps_full_marks(path, cell_id, code, tests, replay):
     assert not failed, f"correct alternative for {cell_id} lost points: " + _summary(failed)
 
 
+UNGRADED_PREFIX = "grid_"
+
+
+def ungraded_solution_cells(nb) -> set[str]:
+    """Solution code cells that no test cell grades: no test cell follows before the next
+    solution code cell (the rule NotebookSession.tests_for uses to find a cell's tests)."""
+    code = [c.metadata["nbgrader"] for c in nb.cells if c.cell_type == "code" and "nbgrader" in c.metadata]
+    out = set()
+    for i, meta in enumerate(code):
+        if not meta.get("solution"):
+            continue
+        graded = False
+        for later in code[i + 1:]:
+            if later.get("solution"):
+                break
+            if later.get("grade"):
+                graded = True
+                break
+        if not graded:
+            out.add(meta["grade_id"])
+    return out
+
+
 @pytest.mark.parametrize("path", list(SPECS), ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_every_graded_cell_has_mutants(path):
+    """Every graded solution cell has mutants.  Exempt: ungraded answer cells (a student's
+    comparison grid, say), which must both be named grid_* and have no test cell after them
+    before the next solution cell -- so a graded cell that lost its tests still fails here."""
     nb = nbformat.read(path, as_version=4)
     spec = SPECS[path]
+    ungraded = ungraded_solution_cells(nb)
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "code" and meta.get("solution"):
             gid = meta["grade_id"]
+            if gid in ungraded:
+                assert gid.startswith(UNGRADED_PREFIX), (
+                    f"{gid}: no test cell grades it; name an ungraded answer cell {UNGRADED_PREFIX}*, "
+                    "or give it tests")
+                assert gid not in spec, f"{gid}: mutants for a cell that no test grades"
+                continue
             assert gid in spec, f"{gid}: no mutants in tests/mutants"
             assert len(spec[gid].get("wrong", {})) >= 3, f"{gid}: fewer than 3 wrong answers"
             assert len(spec[gid].get("right", {})) >= 1, f"{gid}: no correct alternative"

@@ -12,17 +12,24 @@ a .pth file instead of a 2 GB download) with the kit itself installed by pip,
 editable, as the kit's set-up does -- so `import utils` and `import tools`
 mean the kit's own.  Inside the kit: `make handin` on a blank release notebook
 (self-check in words, PDF, zip), and `make lab student=...`, whose JupyterLab
-offers the export format `handin` (File > Save and Export Notebook As) and
-answers it with the zip; its kernels import the kit's utils.
+offers the export formats `handin` and `handin_skip_check` (File > Save and
+Export Notebook As): Handin on the blank notebook makes no zip and shows the
+self-check's report on the page the browser opens, Handin_skip_check and
+Handin on a finished notebook download the zip under the command line's name;
+its kernels import the kit's utils.
 """
 from __future__ import annotations
 
+import html
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
+import time
+import urllib.parse
 import zipfile
 from pathlib import Path
 
@@ -160,37 +167,118 @@ def test_make_handin_inside_the_kit(kit, kit_env, tmp_path):
     assert (folder / "datasets" / "mnist" / ".verified").is_file(), "the kit's set-up did not fetch MNIST"
     assert "visible test cells FAIL" in report and "`grad_x_f` is not written yet" in report
     assert "ModuleNotFoundError" not in report and "could not be run" not in report
-    zip_path = tmp_path / f"ps1_gradient_descent_{STUDENT}.zip"
+    zip_path = tmp_path / f"gradient_descent_ps1_{STUDENT}.zip"
     assert f"Hand-in ready: {zip_path}" in report
     with zipfile.ZipFile(zip_path) as zf:
         assert sorted(zf.namelist()) == ["gradient_descent.ipynb", "gradient_descent.pdf"]
         assert zf.read("gradient_descent.pdf").startswith(b"%PDF")
 
 
+def _error_page_text(page: str) -> str:
+    """What the browser tab shows when an export fails: jupyter_server's error page, its message."""
+    m = re.search(r'<pre class="traceback">(.*?)</pre>', page, re.S)
+    assert m, f"no error message on the page: {page[-1500:]}"
+    return html.unescape(m.group(1))
+
+
+def _download_name(response) -> str:
+    """The file name the browser saves a download under (Content-Disposition, RFC 6266)."""
+    header = response.headers["Content-Disposition"]
+    m = re.search(r"filename\*=utf-8''([^;]+)", header, re.I) or re.search(r'filename="([^"]+)"', header)
+    assert m, header
+    return urllib.parse.unquote(m.group(1))
+
+
+def _finished_notebook(path: Path) -> Path:
+    """A small notebook in which everything is done and has run: one answer, one passing visible test."""
+    def meta(gid, **kw):
+        return {"nbgrader": {"grade": False, "solution": False, "locked": False, "schema_version": 3,
+                             "grade_id": gid, **kw}}
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}})
+    nb.cells = [nbformat.v4.new_markdown_cell("# Warm-up\n\nDouble a number: $f(x) = 2x$."),
+                nbformat.v4.new_code_cell("def double(x):\n    return 2 * x", execution_count=1,
+                                          metadata=meta("double", solution=True)),
+                nbformat.v4.new_code_cell("assert double(21) == 42\nprint('double looks right.')", execution_count=2,
+                                          metadata=meta("test_double_visible", grade=True, locked=True, points=1),
+                                          outputs=[nbformat.v4.new_output("stream", text="double looks right.\n")])]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
 def test_jupyterlab_export_menu_hands_in(kit, kit_env, tmp_path):
+    """File > Save and Export Notebook As > Handin / Handin_skip_check, as the browser asks for them."""
     _need_pdf_tools()
     folder = kit[0]
-    with LabServer(folder, folder / "release", tmp_path / "server", env=kit_env,
-                   make_args=(f"student={STUDENT}",)) as lab:
-        assert f'HANDIN_STUDENT="{STUDENT}"' in lab.command
-        formats = lab.get("/api/nbconvert").json()
-        assert formats["handin"]["output_mimetype"] == "application/zip"
+    finished = _finished_notebook(folder / "release" / "ps9" / "warmup.ipynb")
+    try:
+        with LabServer(folder, folder / "release", tmp_path / "server", env=kit_env,
+                       make_args=(f"student={STUDENT}",)) as lab:
+            assert f'HANDIN_STUDENT="{STUDENT}"' in lab.command
+            formats = lab.get("/api/nbconvert").json()
+            assert formats["handin"]["output_mimetype"] == "application/zip"
+            assert formats["handin_skip_check"]["output_mimetype"] == "application/zip"
+            blank = NOTEBOOK.removeprefix("release/")
 
-        r = lab.get(f"/nbconvert/handin/{NOTEBOOK.removeprefix('release/')}", params={"download": "true"},
-                    timeout=180)
-        assert r.status_code == 200, r.text[-2000:] + lab.log_text()
-        assert f'gradient_descent_{STUDENT}.zip' in r.headers["Content-Disposition"]
-        with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
-            assert sorted(zf.namelist()) == ["gradient_descent.ipynb", "gradient_descent.pdf"]
-            handed = nbformat.reads(zf.read("gradient_descent.ipynb").decode(), as_version=4)
-        assert handed == nbformat.read(folder / NOTEBOOK, as_version=4)
-        saved = folder / "release" / "ps1" / f"ps1_gradient_descent_{STUDENT}.zip"
-        assert saved.read_bytes() == r.content
+            # Handin on the blank notebook: no zip; the tab shows the self-check's report in words.
+            t = time.perf_counter()
+            r = lab.get(f"/nbconvert/handin/{blank}", params={"download": "true"}, timeout=600)
+            print(f"Handin of the blank ps1 (self-check): {time.perf_counter() - t:.1f} s")
+            assert r.status_code == 500 and r.headers["Content-Type"].startswith("text/html"), r.text[-1000:]
+            shown = _error_page_text(r.text)
+            print(shown)
+            flat = " ".join(shown.split())
+            assert flat.startswith("nbconvert failed: Hand-in NOT made: the self-check found things to fix.")
+            assert "visible test cells FAIL" in flat and "`grad_x_f` is not written yet" in flat
+            assert "test_grad_x_f_visible (1 point)" in flat and "Written answers still empty" in flat
+            assert "Save and Export Notebook As > Handin_skip_check" in flat
+            assert "Traceback" not in shown and "\x1b[" not in shown
+            # lines short enough to read without scrolling, one length (the page centres each line)
+            assert len({len(line) for line in shown.splitlines()}) == 1
+            assert max(len(line) for line in shown.splitlines()) <= 120
+            saved = folder / "release" / "ps1" / f"gradient_descent_ps1_{STUDENT}.zip"
+            assert not saved.exists(), "a zip was made although the self-check failed"
 
-        kernel = lab.start_notebook_kernel("ps1/gradient_descent.ipynb")
-        out = lab.execute(kernel, "import utils, tools.handin; print(utils.__file__); print(tools.handin.__file__)")
-        assert out["error"] is None, out
-        assert out["stdout"].split() == [str(folder / "utils" / "__init__.py"), str(folder / "tools" / "handin.py")]
+            # Handin_skip_check: the zip, named as the command line names it.
+            r = lab.get(f"/nbconvert/handin_skip_check/{blank}", params={"download": "true"}, timeout=300)
+            assert r.status_code == 200, r.text[-2000:] + lab.log_text()
+            assert _download_name(r) == f"gradient_descent_ps1_{STUDENT}.zip"
+            with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
+                assert sorted(zf.namelist()) == ["gradient_descent.ipynb", "gradient_descent.pdf"]
+                handed = nbformat.reads(zf.read("gradient_descent.ipynb").decode(), as_version=4)
+            assert handed == nbformat.read(folder / NOTEBOOK, as_version=4)
+            assert saved.read_bytes() == r.content
+
+            # Handin on a notebook where everything passes: the zip downloads.
+            t = time.perf_counter()
+            r = lab.get("/nbconvert/handin/ps9/warmup.ipynb", params={"download": "true"}, timeout=600)
+            print(f"Handin of a finished notebook (self-check, PDF, zip): {time.perf_counter() - t:.1f} s")
+            assert r.status_code == 200, r.text[-3000:]
+            assert _download_name(r) == f"warmup_ps9_{STUDENT}.zip"
+            with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
+                assert sorted(zf.namelist()) == ["warmup.ipynb", "warmup.pdf"]
+            assert (finished.parent / f"warmup_ps9_{STUDENT}.zip").read_bytes() == r.content
+
+            kernel = lab.start_notebook_kernel("ps1/gradient_descent.ipynb")
+            out = lab.execute(kernel, "import utils, tools.handin; print(utils.__file__); print(tools.handin.__file__)")
+            assert out["error"] is None, out
+            assert out["stdout"].split() == [str(folder / "utils" / "__init__.py"), str(folder / "tools" / "handin.py")]
+    finally:
+        shutil.rmtree(finished.parent, ignore_errors=True)
+
+
+def test_export_error_text_survives_the_servers_formatting():
+    """jupyter_server shows HTTPError(500, "nbconvert failed: %s" % e) as log_message % args: a "%" in
+    the report (e.g. "accuracy 95 %") must reach the page as it is, not blank it (the page would
+    show no message if the formatting failed)."""
+    from tornado.web import HTTPError
+
+    from tools.handin_export import ExportError
+
+    text = "Hand-in NOT made:\n  - test_acc_visible (2 points): Hint: accuracy 95 % < 97 %, see 10%s."
+    e = HTTPError(500, "nbconvert failed: %s" % ExportError(text))
+    assert e.log_message % e.args == "nbconvert failed: " + text
 
 
 def test_export_without_a_student_id_says_how_to_set_it(monkeypatch):

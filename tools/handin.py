@@ -11,8 +11,13 @@
    Chromium, with MathJax served from disk (Debian's libjs-mathjax), so the
    maths is typeset with no internet; long code lines wrap (tools/pdf_style.css).
    The PDF shows the notebook as saved: run all cells and save first.
-3. Zip: <assignment>_<notebook>_<student>.zip holding the .ipynb and the PDF,
-   next to the notebook (or in --out).
+3. Zip: <notebook>_<assignment>_<student>.zip (e.g. gradient_descent_ps1_jdoe.zip)
+   holding the .ipynb and the PDF, next to the notebook (or in --out).  JupyterLab's
+   File > Save and Export Notebook As > Handin (tools/handin_export.py) makes
+   the same zip and downloads it under the same name.
+
+With --strict (what JupyterLab's Handin export runs) no zip is made unless the
+self-check finds nothing to fix and every code cell of the saved notebook has run.
 
 System packages (chromium, libjs-mathjax, poppler-utils): tools/setup_system.sh.
 """
@@ -59,6 +64,10 @@ class HandinError(RuntimeError):
     """Something the student (or the set-up) must fix; the message says what."""
 
 
+class NotReady(HandinError):
+    """--strict: the self-check found something to fix, so no zip was made."""
+
+
 # --------------------------------------------------------------------------- #
 # 1. Self-check
 # --------------------------------------------------------------------------- #
@@ -84,6 +93,11 @@ class CheckResult:
     @property
     def all_pass(self) -> bool:
         return not (self.failures or self.fatal)
+
+    @property
+    def ready(self) -> bool:
+        """Nothing left to fix: every visible test passes, every answer is written, no cell was edited."""
+        return self.all_pass and not (self.broken or self.changed or self.not_started or self.empty_written)
 
 
 def _find_config(nb_path: Path) -> Path | None:
@@ -457,9 +471,17 @@ def safe_name(text: str) -> str:
     return name
 
 
+def handin_suffix(nb_path: Path, student: str) -> str:
+    """What follows the notebook's name in the zip's name: _<assignment>_<student>.zip.
+
+    JupyterLab names an export's download <notebook name> + this suffix (jupyter_server's
+    nbconvert handler appends the exporter's output_extension), so both routes name it alike."""
+    return f"_{safe_name(Path(nb_path).resolve().parent.name)}_{safe_name(student)}.zip"
+
+
 def handin_name(nb_path: Path, student: str) -> str:
-    nb_path = Path(nb_path).resolve()
-    return f"{safe_name(nb_path.parent.name)}_{safe_name(nb_path.stem)}_{safe_name(student)}.zip"
+    """<notebook>_<assignment>_<student>.zip, e.g. gradient_descent_ps1_jdoe.zip."""
+    return Path(nb_path).stem + handin_suffix(nb_path, student)
 
 
 def make_zip(nb_path: Path, pdf: Path, dest: Path) -> Path:
@@ -475,7 +497,11 @@ def make_zip(nb_path: Path, pdf: Path, dest: Path) -> Path:
 # --------------------------------------------------------------------------- #
 
 def handin(nb_path: Path, student: str, out: Path | None = None, check: bool = True,
-           stream=sys.stdout) -> Path:
+           stream=sys.stdout, strict: bool = False) -> Path:
+    """Self-check (unless check=False), PDF and zip; the zip's path.
+
+    strict: raise NotReady, and make no zip, unless the self-check finds nothing to
+    fix and every code cell of the saved notebook has been run."""
     nb_path = Path(nb_path)
     if not nb_path.is_file() or nb_path.suffix != ".ipynb":
         raise HandinError(f"{nb_path} is not a notebook file (.ipynb).")
@@ -494,9 +520,12 @@ def handin(nb_path: Path, student: str, out: Path | None = None, check: bool = T
 
     missing = unexecuted_cells(nb_path)
     if missing:
-        say(f"Note: {missing} code cell(s) have never been run in the saved notebook, so the PDF shows them "
-            "without output. In JupyterLab: Kernel > Restart Kernel and Run All Cells, then File > Save, "
-            "then hand in again.")
+        say(f"{'Not run' if strict else 'Note'}: {missing} code cell(s) have never been run in the saved notebook, "
+            "so the PDF would show them without output. In JupyterLab: Kernel > Restart Kernel and Run All Cells, "
+            "then File > Save, then hand in again.")
+    if strict and ((result is not None and not result.ready) or missing):
+        raise NotReady("the self-check found things to fix (listed above). Fix them, save, and hand in again; "
+                       "or hand in as it is with --no-check (failing tests lose their points).")
     assignment = nb_path.resolve().parent.name
     stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     header = f"{assignment} / {nb_path.name} -- student {student} -- exported {stamp}"
@@ -522,9 +551,13 @@ def main(argv=None) -> int:
     ap.add_argument("--student", required=True, help="your student id (goes into the zip's name)")
     ap.add_argument("--out", type=Path, default=None, help="folder for the zip (default: next to the notebook)")
     ap.add_argument("--no-check", action="store_true", help="skip the self-check (only PDF and zip)")
+    ap.add_argument("--strict", action="store_true",
+                    help="make no zip unless the self-check finds nothing to fix and every cell has run")
     args = ap.parse_args(argv)
+    if args.strict and args.no_check:
+        ap.error("--strict needs the self-check: drop --no-check")
     try:
-        handin(args.notebook, args.student, args.out, check=not args.no_check)
+        handin(args.notebook, args.student, args.out, check=not args.no_check, strict=args.strict)
     except HandinError as e:
         print(f"Hand-in not made: {e}", file=sys.stderr)
         return 1

@@ -99,6 +99,8 @@ def activation_histograms(acts, title: str = "Activations per layer", xlim=(-3.0
     summary.set_xticks(layers)
     summary.set_ylim(min(-0.05, min(means) * 1.1), max(1.1, max(stds) * 1.1, max(means) * 1.1))
     summary.set_xlabel("layer", fontsize=8)
+    summary.set_ylabel("activation mean and std", fontsize=8)
+    summary.yaxis.set_label_position("right")
     summary.set_title("mean and std by layer", fontsize=9)
     summary.yaxis.tick_right()
     summary.tick_params(labelsize=7)

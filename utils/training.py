@@ -220,6 +220,7 @@ def plot_runs(results, title: str = "Training runs"):
                        ha="right" if len(results) > 3 else "center", fontsize=8)
     axes[2].set_ylim(0.4, 1.02)
     axes[2].axhline(0.5, color="grey", ls=":", lw=1)
+    axes[2].set_xlabel("run")
     axes[2].set_ylabel("final accuracy")
     axes[2].set_title("Final accuracy")
     from matplotlib.ticker import MaxNLocator
