@@ -3,38 +3,9 @@
 NOTEBOOK = "source/ps5/mnist_numpy.ipynb"
 
 # ---------------------------------------------------------------- activations
-_ACT_OK = '''
-def sigmoid(z):
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
-
-def tanh(z):
-    return np.tanh(z)
-
-def relu(z):
-    return np.maximum(z, 0)
-
-def d_sigmoid(z):
-    s = sigmoid(z)
-    return s * (1 - s)
-
-def d_tanh(z):
-    return 1 - np.tanh(z) ** 2
-
-def d_relu(z):
-    return (z > 0).astype(z.dtype)
-'''
-
-
-def _act(**replace):
-    """The correct activations cell with some functions replaced."""
-    code = _ACT_OK
-    for name, body in replace.items():
-        start = code.index(f"def {name}(z):")
-        end = code.find("\ndef ", start + 1)
-        end = len(code) if end == -1 else end + 1
-        code = code[:start] + f"def {name}(z):\n    " + body + "\n" + code[end:]
-    return code
+def _fn(name, body):
+    """A one-function answer cell: def name(z): body (lines separated by newlines)."""
+    return f"\ndef {name}(z):\n" + "".join(f"    {line}\n" for line in body.split("\n"))
 
 
 # ---------------------------------------------------------------- forward / backward
@@ -142,22 +113,90 @@ def preprocess(images, labels):
 ''',
         },
     },
-    "activations": {
+    "sigmoid": {
         "wrong": {
-            "naive sigmoid 1 / (1 + exp(-z)) overflows": _act(sigmoid="return 1 / (1 + np.exp(-z))"),
-            "derivative evaluated at the activation output": _act(d_sigmoid="return z * (1 - z)",
-                                                                  d_tanh="return 1 - z ** 2"),
-            "d_tanh as 1 / cosh(z)**2 overflows": _act(d_tanh="return 1 / np.cosh(z) ** 2"),
-            "relu with np.max (a reduction)": _act(relu="return np.max(z, 0)"),
-            "d_relu as the activation itself": _act(d_relu="return np.maximum(z, 0)"),
+            "naive 1 / (1 + exp(-z)) overflows for z << 0": _fn("sigmoid", "return 1 / (1 + np.exp(-z))"),
+            "exp(z) / (1 + exp(z)) overflows for z >> 0 (inf / inf)": _fn(
+                "sigmoid", "return np.exp(z) / (1 + np.exp(z))"),
+            "clipped to +-500: fine in float64, overflows in float32": _fn(
+                "sigmoid", "z = np.clip(z, -500, 500)\nreturn 1 / (1 + np.exp(-z))"),
+            "clipped to +-10: sigmoid(1000) is not 1": _fn(
+                "sigmoid", "return 1 / (1 + np.exp(-np.clip(z, -10, 10)))"),
+            "tanh form without the halving (0.5 * (1 + tanh(z)))": _fn("sigmoid", "return 0.5 * (1 + np.tanh(z))"),
         },
         "right": {
-            "sigmoid via tanh, d_relu via heaviside": _act(sigmoid="return 0.5 * (1 + np.tanh(0.5 * z))",
-                                                           d_relu="return np.heaviside(z, 0.0)",
-                                                           d_tanh="return 1 - tanh(z) * tanh(z)"),
-            "sigmoid with np.where on clipped exponent": _act(
-                sigmoid="return np.where(z >= 0, 1 / (1 + np.exp(-np.clip(z, 0, None))), "
-                        "np.exp(np.clip(z, None, 0)) / (1 + np.exp(np.clip(z, None, 0))))"),
+            "via tanh: (1 + tanh(z / 2)) / 2": _fn("sigmoid", "return 0.5 * (1 + np.tanh(0.5 * z))"),
+            "np.where on clipped exponents": _fn(
+                "sigmoid", "return np.where(z >= 0, 1 / (1 + np.exp(-np.clip(z, 0, None))), "
+                           "np.exp(np.clip(z, None, 0)) / (1 + np.exp(np.clip(z, None, 0))))"),
+        },
+    },
+    "tanh": {
+        "wrong": {
+            "(e^z - e^-z) / (e^z + e^-z) overflows": _fn(
+                "tanh", "return (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z))"),
+            "2 * naive sigmoid(2z) - 1 overflows for z << 0": _fn("tanh", "return 2 / (1 + np.exp(-2 * z)) - 1"),
+            "returns the sigmoid": _fn("tanh", "return sigmoid(z)"),
+            "(e^2z - 1) / (e^2z + 1) overflows for z >> 0": _fn(
+                "tanh", "e = np.exp(2 * z)\nreturn (e - 1) / (e + 1)"),
+        },
+        "right": {
+            "2 * sigmoid(2z) - 1 with the stable sigmoid": _fn("tanh", "return 2 * sigmoid(2 * z) - 1"),
+            "sign(z) * (1 - e^-2|z|) / (1 + e^-2|z|)": _fn(
+                "tanh", "e = np.exp(-2 * np.abs(z))\nreturn np.sign(z) * (1 - e) / (1 + e)"),
+        },
+    },
+    "relu": {
+        "wrong": {
+            "np.max (a reduction) instead of np.maximum": _fn("relu", "return np.max(z, 0)"),
+            "absolute value": _fn("relu", "return np.abs(z)"),
+            "np.maximum(z, 0, out=z) overwrites the input": _fn("relu", "return np.maximum(z, 0, out=z)"),
+            "z[z < 0] = 0 on the input itself": _fn("relu", "z[z < 0] = 0\nreturn z"),
+            "Python max on an array": _fn("relu", "return max(z, 0)"),
+        },
+        "right": {
+            "z * (z > 0)": _fn("relu", "return z * (z > 0)"),
+            "np.where(z > 0, z, 0.0)": _fn("relu", "return np.where(z > 0, z, 0.0)"),
+            "copy, then zero the negatives": _fn("relu", "out = z.copy()\nout[out < 0] = 0\nreturn out"),
+        },
+    },
+    "d_sigmoid": {
+        "wrong": {
+            "evaluated at the activation output (a * (1 - a) with a = z)": _fn("d_sigmoid", "return z * (1 - z)"),
+            "exp(-z) / (1 + exp(-z))**2 overflows": _fn("d_sigmoid", "return np.exp(-z) / (1 + np.exp(-z)) ** 2"),
+            "tanh's formula 1 - sigmoid(z)**2": _fn("d_sigmoid", "return 1 - sigmoid(z) ** 2"),
+            "with a naive sigmoid inside": _fn("d_sigmoid", "s = 1 / (1 + np.exp(-z))\nreturn s * (1 - s)"),
+        },
+        "right": {
+            "sigmoid(z) * sigmoid(-z)": _fn("d_sigmoid", "return sigmoid(z) * sigmoid(-z)"),
+            "e^-|z| / (1 + e^-|z|)**2 (symmetric)": _fn(
+                "d_sigmoid", "e = np.exp(-np.abs(z))\nreturn e / (1 + e) ** 2"),
+        },
+    },
+    "d_tanh": {
+        "wrong": {
+            "evaluated at the activation output (1 - z**2)": _fn("d_tanh", "return 1 - z ** 2"),
+            "1 - tanh(z) (square forgotten)": _fn("d_tanh", "return 1 - np.tanh(z)"),
+            "1 / cosh(z)**2 overflows": _fn("d_tanh", "return 1 / np.cosh(z) ** 2"),
+            "1 + tanh(z)**2 (sign)": _fn("d_tanh", "return 1 + np.tanh(z) ** 2"),
+        },
+        "right": {
+            "(1 - tanh) * (1 + tanh), with the student's tanh": _fn(
+                "d_tanh", "t = tanh(z)\nreturn (1 - t) * (1 + t)"),
+            "4 * d_sigmoid(2z)": _fn("d_tanh", "return 4 * d_sigmoid(2 * z)"),
+        },
+    },
+    "d_relu": {
+        "wrong": {
+            "returns relu itself": _fn("d_relu", "return np.maximum(z, 0)"),
+            "np.sign(z) (-1 for negative z)": _fn("d_relu", "return np.sign(z)"),
+            "relu(z) / z (0 / 0 at z = 0)": _fn("d_relu", "return np.maximum(z, 0) / z"),
+            "comparison reversed (z < 0)": _fn("d_relu", "return (z < 0).astype(z.dtype)"),
+        },
+        "right": {
+            "heaviside with 1/2 at 0": _fn("d_relu", "return np.heaviside(z, 0.5)"),
+            "slope 1 at 0 (z >= 0), float64": _fn("d_relu", "return (z >= 0).astype(float)"),
+            "boolean mask": _fn("d_relu", "return z > 0"),
         },
     },
     "softmax": {
@@ -419,6 +458,17 @@ def update_parameters(params, grads, learning_rate):
                       "Y[rng.permutation(n)[start:start + batch_size]]"),
             "last partial minibatch dropped": _train(stop="n - batch_size + 1"),
             "lambd not passed to backward_prop": _train(lambd="0.0"),
+            "history holds the last minibatch's loss": _train().replace(
+                "history.append(total / max(count, 1))",
+                "history.append(cross_entropy_regularized(probs, Yb, params, lambd))"),
+            "history is a plain mean over minibatches of unequal size": _train().replace(
+                "total += cross_entropy_regularized(probs, Yb, params, lambd) * len(Xb)\n"
+                "            count += len(Xb)",
+                "total += cross_entropy_regularized(probs, Yb, params, lambd)\n"
+                "            count += 1"),
+            "history without the L2 term": _train().replace(
+                "total += cross_entropy_regularized(probs, Yb, params, lambd) * len(Xb)",
+                "total += cross_entropy(probs, Yb) * len(Xb)"),
         },
         "right": {
             "copies shuffled arrays once per epoch, while loop": '''
@@ -440,6 +490,26 @@ def train(X, Y, layer_dims, epochs, batch_size, learning_rate, activation, lambd
             params = update_parameters(params, backward_prop(yb, cache, params, activation, lambd), learning_rate)
             i += batch_size
         history.append(float(np.average(losses, weights=sizes)))
+    return params, history
+''',
+            "loss written out inline, sum of per-sample losses / N": '''
+def train(X, Y, layer_dims, epochs, batch_size, learning_rate, activation, lambd=0.0, rng=None):
+    rng = rng if rng is not None else np.random.default_rng()
+    params = initialize_parameters(layer_dims, rng)
+    N = X.shape[0]
+    history = []
+    for epoch in progress(range(epochs)):
+        perm = rng.permutation(N)
+        summed = 0.0
+        for start in range(0, N, batch_size):
+            idx = perm[start:start + batch_size]
+            probs, cache = forward_prop(X[idx], params, activation)
+            p_true = np.sum(probs * Y[idx], axis=1).astype(np.float64)
+            sq = sum(np.sum(params[k].astype(np.float64) ** 2) for k in params if k[0] == "W")
+            summed += -np.sum(np.log(np.maximum(p_true, 1e-12))) + lambd / 2 * sq
+            params = update_parameters(params, backward_prop(Y[idx], cache, params, activation, lambd),
+                                       learning_rate)
+        history.append(summed / N)
     return params, history
 ''',
         },
