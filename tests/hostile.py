@@ -1,9 +1,12 @@
-"""Hostile and broken hand-ins of ps1, built from the release and reference notebooks.
+"""Hostile and broken hand-ins of ps1, built from the release and reference notebooks,
+and hand-ins of two torch-heavy notebooks (ps2 building_blocks, ps3 optimizers) that patch
+PyTorch so that their tests would compare a wrong answer with itself.
 
 Each hand-in is a real student notebook (tools.handins.make_handin: the
 release notebook with answer cells filled in) with one kind of attack added;
-EXPECTED says what the course must do with it.  tests/test_hostile.py grades
-them all with `nbgrader autograde` and the course's configuration.
+EXPECTED and TORCH_TARGETS say what the course must do with it.
+tests/test_hostile.py grades them all with `nbgrader autograde` and the
+course's configuration.
 """
 from __future__ import annotations
 
@@ -21,6 +24,8 @@ EXPECTED = {
     "leaky": "full marks except rel_error's tests (it raises); warnings, stderr and a flood of output cost "
              "nothing; student code that prints or raises the hidden tests' source shows none of it in feedback",
     "tampered": "0: emptied, deleted, retyped, edited and duplicated test cells are restored",
+    "locked": "full marks: the provided import cell (locked) deleted and the locked cell defining f edited "
+              "to redefine f and the test helpers; both are restored before grading",
     "wrong": "the control: a wrong answer in every answer cell, nothing else",
     "rebinds": "per test no more than `wrong`: rebinding the helpers, patching utils.testing, "
                "sys.modules and numpy's comparisons, or rebinding a helper while a test runs",
@@ -34,6 +39,11 @@ EXPECTED = {
     "renamed": "reported: no notebook with the expected name",
 }
 TAMPERINGS = ("emptied", "deleted", "retyped", "edited", "duplicated")
+# The "locked" hand-in: locked provided cells (not tests) deleted or edited.
+LOCKED_DELETED, LOCKED_EDITED = "code-002", "code-004"
+LOCKED_EDIT = ("def f(x, y):\n    return 0.0 * x\n\n\n"
+               "check = assert_close = assert_scalar_close = assert_shape = lambda *a, **k: None\n")
+TRUNCATED_CELL = "least_squares"  # leaky prints 200 000 lines there
 
 # Student code that tries to show hidden tests' source; each route prints its marker first.
 LEAK_ROUTES = {
@@ -254,6 +264,11 @@ def build(course: Path, port: int) -> list[str]:
     _tamper(nb)
     save("tampered", nb)
 
+    nb = make_handin("reference", rel, src)
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != LOCKED_DELETED]
+    _cell(nb, LOCKED_EDITED).source = LOCKED_EDIT
+    save("locked", nb)
+
     save("wrong", wrong_with({}))
     save("rebinds", wrong_with(REBINDS))
     save("builtins", wrong_with(BUILTINS))
@@ -276,13 +291,13 @@ def build(course: Path, port: int) -> list[str]:
     return list(EXPECTED)
 
 
-def test_scores(course: Path) -> dict[str, dict[str, float]]:
+def test_scores(course: Path, ps: str = PS) -> dict[str, dict[str, float]]:
     """{student: {test cell: automatic score}} from the course's gradebook."""
     from nbgrader.api import Gradebook
 
     out: dict[str, dict[str, float]] = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        for sub in gb.find_assignment(PS).submissions:
+        for sub in gb.find_assignment(ps).submissions:
             out[sub.student.id] = {g.name: g.auto_score for nb in sub.notebooks for g in nb.grades
                                    if g.cell.cell_type == "code"}
     return out
@@ -291,10 +306,125 @@ def test_scores(course: Path) -> dict[str, dict[str, float]]:
 test_scores.__test__ = False  # a helper, not a pytest test
 
 
-def max_scores(course: Path) -> dict[str, float]:
+def max_scores(course: Path, ps: str = PS) -> dict[str, float]:
     """{test cell: points} of the assignment."""
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        return {c.name: c.max_score for nb in gb.find_assignment(PS).notebooks for c in nb.grade_cells
+        return {c.name: c.max_score for nb in gb.find_assignment(ps).notebooks for c in nb.grade_cells
                 if c.cell_type == "code"}
+
+
+# --- torch-heavy notebooks ----------------------------------------------------------------
+# One hand-in per notebook ("torchpatch"): the reference answers, except the answer cells
+# below, each a realistic wrong answer plus an attack on PyTorch that makes the tests
+# compare the wrong answer with itself.  Some attacks are made once, in the answer cell
+# (the guard must undo them before each test: the test then fails on its own), others
+# again each time the answer runs, i.e. while a test runs (the guard must see the change
+# and score the test 0, "TamperingDetected").
+TORCH_NOTEBOOKS = {"ps2": "building_blocks", "ps3": "optimizers"}
+TORCH_STUDENT = "torchpatch"
+RESTORED = "restored"
+TORCH_ATTACKS = {
+    ("ps2", "sigmoid"): (
+        "def sigmoid(x):\n"
+        "    z = x - 1  # wrong: shifted by one (written stably)\n"
+        "    e = torch.exp(-torch.abs(z))\n"
+        "    return torch.where(z >= 0, 1 / (1 + e), e / (1 + e))\n\n\n"
+        "torch.sigmoid = sigmoid  # the tests' reference torch.sigmoid is now this answer\n"),
+    ("ps2", "bce_loss"): (
+        "def bce_loss(y, y_hat):\n"
+        "    # renewed at every call: the tests' reference F.binary_cross_entropy is this answer\n"
+        "    F.binary_cross_entropy = lambda p, t, *a, **k: bce_loss(t, p)\n"
+        "    p = torch.clamp(y_hat, 1e-7, 1 - 1e-7)\n"
+        "    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean() + 5e-5  # wrong: a stray constant\n"),
+    ("ps2", "network"): (
+        "import sys as _sys\n"
+        "_real_double = torch.Tensor.double\n\n\n"
+        "def _double(self, *args, **kwargs):\n"
+        "    # the test helpers' to_numpy() calls x.double(): let them see zeros for every tensor\n"
+        "    if _sys._getframe(1).f_code.co_filename.endswith('testing.py'):\n"
+        "        return torch.zeros_like(self, dtype=torch.float64)\n"
+        "    return _real_double(self, *args, **kwargs)\n\n\n"
+        "torch.Tensor.double = _double\n\n\n"
+        "def network(x, params):\n"
+        "    for i, (w, b, f) in enumerate(params):  # wrong: no activation on the last layer\n"
+        "        x = x @ w + b\n"
+        "        if i < len(params) - 1:\n"
+        "            x = f(x)\n"
+        "    return x.squeeze(-1) if x.shape[-1] == 1 else x\n"),
+    ("ps3", "SimpleGradientDescent"): (
+        "_real_sgd_step = torch.optim.SGD.step\n\n\n"
+        "def _sgd_step(self, closure=None):\n"
+        "    # torch.optim.SGD (without momentum) makes this answer's mistake too\n"
+        "    if any(g['momentum'] for g in self.param_groups):\n"
+        "        return _real_sgd_step(self, closure)\n"
+        "    with torch.no_grad():\n"
+        "        for g in self.param_groups:\n"
+        "            for p in g['params']:\n"
+        "                if p.grad is not None:\n"
+        "                    p -= g['lr'] * p.grad + g['weight_decay'] * p\n\n\n"
+        "class SimpleGradientDescent:\n"
+        "    def __init__(self, parameters, lr=0.1, weight_decay=0.0):\n"
+        "        self.params = list(parameters)\n"
+        "        self.lr, self.weight_decay = lr, weight_decay\n\n"
+        "    def zero_grad(self):\n"
+        "        for p in self.params:\n"
+        "            p.grad = None\n\n"
+        "    def step(self):\n"
+        "        torch.optim.SGD.step = _sgd_step  # renewed at every step\n"
+        "        with torch.no_grad():\n"
+        "            for p in self.params:\n"
+        "                if p.grad is not None:\n"
+        "                    p -= self.lr * p.grad + self.weight_decay * p  # wrong: decay not scaled by lr\n"),
+    ("ps3", "SGDMomentum"): (
+        "def _no_progress(optimizer, args, kwargs):\n"
+        "    # before every torch optimizer step: gradients that cancel the weight decay, so it does nothing\n"
+        "    for g in optimizer.param_groups:\n"
+        "        for p in g['params']:\n"
+        "            if p.grad is not None:\n"
+        "                p.grad.copy_(-g.get('weight_decay', 0.0) * p.detach())\n\n\n"
+        "from torch.optim.optimizer import register_optimizer_step_pre_hook\n\n"
+        "register_optimizer_step_pre_hook(_no_progress)\n\n\n"
+        "class SGDMomentum:\n"
+        "    def __init__(self, parameters, lr=0.1, momentum=0.9, weight_decay=0.0):\n"
+        "        self.params = list(parameters)\n"
+        "        self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay\n"
+        "        self.v = [torch.zeros_like(p) for p in self.params]\n\n"
+        "    def zero_grad(self):\n"
+        "        for p in self.params:\n"
+        "            p.grad = None\n\n"
+        "    def step(self):\n"
+        "        with torch.no_grad():\n"
+        "            for i, p in enumerate(self.params):\n"
+        "                if p.grad is None:\n"
+        "                    continue\n"
+        "                self.v[i] = self.momentum * self.v[i] + p.grad + self.weight_decay * p\n"
+        "                p = p - self.lr * self.v[i]  # wrong: a new tensor, the parameter never moves\n"),
+}
+# test cell -> (notebook, what the guard must do: RESTORED = undo the attack before the test,
+# else the name it reports after the test, in a TamperingDetected error)
+TORCH_TARGETS = {
+    "test_sigmoid_hidden": ("ps2", RESTORED),
+    "test_bce_loss_hidden": ("ps2", "torch.nn.functional.binary_cross_entropy"),
+    "test_network_hidden": ("ps2", RESTORED),
+    "test_SimpleGradientDescent_hidden": ("ps3", "torch.optim.SGD.step"),
+    "test_SGDMomentum_hidden": ("ps3", RESTORED),
+}
+# tests of reference answers in the same hand-ins: the guard must not cost them anything
+TORCH_UNTOUCHED = {"ps2": ("test_relu_visible", "test_relu_hidden", "test_linear_forward_visible",
+                           "test_linear_forward_hidden"),
+                   "ps3": ("test_ema_update_visible", "test_ema_update_hidden")}
+
+
+def build_torch(course: Path) -> None:
+    """Write submitted/torchpatch/<ps>/<notebook>.ipynb for each of TORCH_NOTEBOOKS."""
+    for ps, name in TORCH_NOTEBOOKS.items():
+        nb = make_handin("reference", course / "release" / ps / f"{name}.ipynb",
+                         course / "source" / ps / f"{name}.ipynb")
+        for (where, gid), code in TORCH_ATTACKS.items():
+            if where == ps:
+                _cell(nb, gid).source = code
+        folder = course / "submitted" / TORCH_STUDENT / ps
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, folder / f"{name}.ipynb")

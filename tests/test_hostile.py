@@ -2,17 +2,21 @@
 none can read hidden tests in its feedback.
 
 Real `nbgrader autograde` runs with the course's configuration (through the
-course's grading command, which also writes feedback) on a scratch course
-holding the hand-ins of tests/hostile.py; the per-cell time limit is cut to
-TIMEOUT seconds in that course so the hand-in that ignores SIGINT is quick.
-Every hand-in is graded three times.
+course's grading command, tools.course.grade = `make grade`'s grader
+tools/grade_class.py, which also writes feedback) on a scratch course holding
+the hand-ins of tests/hostile.py; the per-cell time limit is cut to TIMEOUT
+seconds in that course so the hand-in that ignores SIGINT is quick.  Every ps1
+hand-in is graded three times; the hand-ins that patch PyTorch (ps2, ps3) once
+with the guard and once without it (plain `nbgrader autograde`).
 """
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,11 +27,12 @@ from tests import hostile
 from tests.test_pipeline import _hidden_lines, _leaked
 from tools import course as C
 from tools import tamper
-from tools.preprocessors import REDACTED
+from tools.preprocessors import REDACTED, truncations_from_log
 
 pytestmark = pytest.mark.xdist_group("hostile")
 TIMEOUT = 10  # seconds per cell in the scratch course (the course's own limit is 180 s)
 FLOOR = ("rebinds", "builtins")  # scored against the `wrong` control, test by test
+BROKEN = ("dies", "corrupt", "renamed")
 
 
 @dataclass
@@ -38,6 +43,7 @@ class Graded:
     points: dict          # test -> max score
     took: float           # seconds of the first grading (autograde + feedback)
     source_before: bytes
+    in_gradebook: set     # students with a submission in the gradebook after the first grading
 
 
 @pytest.fixture(scope="module")
@@ -53,18 +59,19 @@ def graded(tmp_path_factory):
         hostile.build(course, port=server.getsockname()[1])
         source_before = (course / "source" / hostile.PS / f"{hostile.NAME}.ipynb").read_bytes()
         t = time.perf_counter()
-        rows = {r["student"]: r for r in C.grade(course, [hostile.PS])}
+        rows = {r["student"]: r for r in C.grade(course, [hostile.PS], progress=False)}
         took = time.perf_counter() - t
         print(f"first grading (autograde + feedback) of {len(hostile.EXPECTED)} hand-ins: {took:.0f}s")
         runs = [hostile.test_scores(course)]
+        in_gradebook = set(runs[0])
         for _ in range(2):
             t = time.perf_counter()
-            C.nbgrader(course, "autograde", hostile.PS, "--force", check=False)
+            C.grade(course, [hostile.PS], force=True, progress=False)
             runs.append(hostile.test_scores(course))
             print(f"regrade of {len(hostile.EXPECTED)} hand-ins: {time.perf_counter() - t:.0f}s")
     finally:
         server.close()
-    return Graded(course, rows, runs, hostile.max_scores(course), took, source_before)
+    return Graded(course, rows, runs, hostile.max_scores(course), took, source_before, in_gradebook)
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +83,35 @@ def unguarded(graded, tmp_path_factory):
     shutil.copytree(graded.course, course, ignore=shutil.ignore_patterns("feedback", "autograded", *others))
     C.nbgrader(course, "autograde", hostile.PS, "--force", "--GuardedExecute.guard_helpers=False")
     return hostile.test_scores(course)
+
+
+@pytest.fixture(scope="module")
+def torch_graded(tmp_path_factory):
+    """The torch-patching hand-ins (tests/hostile.py, TORCH_ATTACKS) graded with the guard and,
+    at the same time in a copy of the course, without it: {"guarded"|"unguarded": {ps: {test:
+    score}}}, the points, the courses and the seconds both gradings took together."""
+    root = tmp_path_factory.mktemp("hostile_torch")
+    notebooks = list(hostile.TORCH_NOTEBOOKS)
+    course = C.copy_course(root / "guarded", notebooks)
+    C.release(course, notebooks)
+    hostile.build_torch(course)
+    plain = root / "unguarded"
+    shutil.copytree(course, plain)
+
+    def grade(where, *extra):
+        for ps in notebooks:
+            C.nbgrader(where, "autograde", ps, "--force", *extra)
+        return {ps: hostile.test_scores(where, ps)[hostile.TORCH_STUDENT] for ps in notebooks}
+
+    t = time.perf_counter()
+    with ThreadPoolExecutor(2) as pool:
+        guarded = pool.submit(grade, course)
+        unguarded = pool.submit(grade, plain, "--GuardedExecute.guard_helpers=False")
+        scores = {"guarded": guarded.result(), "unguarded": unguarded.result()}
+    took = time.perf_counter() - t
+    print(f"torch hand-ins ({', '.join(notebooks)}) graded with and without the guard: {took:.0f}s")
+    points = {ps: hostile.max_scores(course, ps) for ps in notebooks}
+    return {**scores, "points": points, "course": course, "took": took}
 
 
 def _autograded(graded, student):
@@ -133,6 +169,45 @@ def test_tampering_is_scored_zero_where_it_happens(graded):
         assert any(o["ename"] == tamper.TAMPERED and "assert_close" in o["evalue"] for o in errors), errors
 
 
+@pytest.mark.parametrize("test", hostile.TORCH_TARGETS)
+def test_torch_attacks_work_without_the_guard(torch_graded, test):
+    """Control: unguarded, the patched PyTorch makes the wrong answer pass the test."""
+    ps, _ = hostile.TORCH_TARGETS[test]
+    got, points = torch_graded["unguarded"][ps][test], torch_graded["points"][ps][test]
+    assert got == points > 0, f"{ps} {test}: {got}/{points} without the guard: the attack does not work, " \
+                              "so the guarded test below proves nothing"
+
+
+@pytest.mark.parametrize("test", hostile.TORCH_TARGETS)
+def test_torch_attacks_score_zero_with_the_guard(torch_graded, test):
+    """Guarded, the same test scores 0: a patch made in an answer cell was undone before the
+    test (it fails on its own), a patch made while the test ran is named in a TamperingDetected
+    error."""
+    ps, how = hostile.TORCH_TARGETS[test]
+    assert torch_graded["guarded"][ps][test] == 0
+    name = hostile.TORCH_NOTEBOOKS[ps]
+    nb = nbformat.read(torch_graded["course"] / "autograded" / hostile.TORCH_STUDENT / ps / f"{name}.ipynb", 4)
+    errors = [o for o in _cell(nb, test).outputs if o.get("output_type") == "error"]
+    assert errors, f"{test} scored 0 without an error"
+    tampered = [o["evalue"] for o in errors if o["ename"] == tamper.TAMPERED]
+    if how == hostile.RESTORED:
+        assert not tampered, f"{test}: the attack was not undone before the test: {tampered}"
+    else:
+        assert any(f"changed while this test ran: {how}" in e for e in tampered), (how, errors)
+
+
+def test_torch_guard_spares_correct_answers(torch_graded):
+    """The reference answers in the same hand-ins keep their points under the guard."""
+    for ps, tests in hostile.TORCH_UNTOUCHED.items():
+        scores, points = torch_graded["guarded"][ps], torch_graded["points"][ps]
+        assert {t: scores[t] for t in tests} == {t: points[t] for t in tests}
+
+
+def test_torch_grading_finishes_in_bounded_time(torch_graded):
+    # measured: 38-45 s on 2 cores (both gradings side by side, 2 notebooks each)
+    assert torch_graded["took"] < 180, f"grading the torch hand-ins took {torch_graded['took']:.0f}s"
+
+
 def test_escape_attempts_fail(graded):
     """Memory bomb: a MemoryError in its cell (standardize's tests fail), the rest graded.
     Reading source/ or the gradebook, writing the gradebook, the network: all denied."""
@@ -164,11 +239,51 @@ def test_a_loop_ignoring_sigint_costs_only_its_cell(graded):
     assert any("tuning" in f and tamper.RESTART_NOTE in f for f in tamper.review(graded.course, hostile.PS)["sigint"])
 
 
+def test_locked_cells_are_restored(graded):
+    """A deleted locked cell (the provided imports) and an edited one (f redefined, the test
+    helpers made no-ops) are restored from the gradebook: the reference answers keep full marks."""
+    _full_marks_except(graded, "locked", set())
+    nb = _autograded(graded, "locked")
+    source = nbformat.read(graded.course / "source" / hostile.PS / f"{hostile.NAME}.ipynb", as_version=4)
+
+    def ids(book):
+        return [c.metadata["nbgrader"]["grade_id"] for c in book.cells if c.metadata.get("nbgrader", {}).get("grade_id")]
+
+    assert ids(nb) == ids(source), "cells missing or out of order"
+    for gid in (hostile.LOCKED_DELETED, hostile.LOCKED_EDITED):
+        assert _cell(nb, gid).source == _cell(source, gid).source, f"locked cell {gid} not restored"
+    log = (graded.course / "logs" / f"autograde_{hostile.PS}.log").read_text()
+    assert f"Missing locked cell {hostile.LOCKED_DELETED} encountered" in log
+
+
+def test_truncated_output_is_reported(graded):
+    """The hand-in that prints 200 000 lines: its output is cut, and the log says so, per cell,
+    in a line the run's summary reads (tools.preprocessors.truncations_from_log)."""
+    log = (graded.course / "logs" / f"autograde_{hostile.PS}.log").read_text()
+    lines = [line for line in log.splitlines() if "OUTPUT TRUNCATED" in line]
+    assert any(f"OUTPUT TRUNCATED leaky/{hostile.PS}/{hostile.NAME}.ipynb: output of cell "
+               f"{hostile.TRUNCATED_CELL} truncated (" in line and "WARNING" in line for line in lines), lines
+    notes = truncations_from_log(log)
+    mine = [n for n in notes.get("leaky", []) if f"cell {hostile.TRUNCATED_CELL} " in n]
+    assert mine and int(re.search(r"\((\d+) lines of output", mine[0])[1]) >= 200_000, notes
+    assert "wrong" not in notes and "tampered" not in notes, notes  # hand-ins that print little
+
+
 @pytest.mark.parametrize("student,reason", [("corrupt", "not valid JSON"),
                                             ("renamed", "file name"),
                                             ("dies", "kernel died")])
 def test_broken_handins_are_reported(graded, student, reason):
     assert reason in graded.rows[student]["problem"]
+
+
+def test_broken_handins_leave_nothing_in_the_gradebook(graded):
+    """The grading command writes nothing of a hand-in it cannot grade to the gradebook, in
+    none of the three gradings (plain `nbgrader autograde` creates the submission before it runs
+    the notebook, so it would leave an empty one: README), nor a notebook in autograded/."""
+    assert not graded.in_gradebook & set(BROKEN), graded.in_gradebook
+    assert not [s for run in graded.runs for s in BROKEN if s in run]
+    assert set(graded.in_gradebook) == set(hostile.EXPECTED) - set(BROKEN)
+    assert not [p for s in BROKEN for p in (graded.course / "autograded" / s).glob("**/*.ipynb")]
 
 
 def _flat(text: str) -> str:
@@ -245,12 +360,13 @@ def test_suspicious_handins_are_listed(graded):
 
 def test_same_scores_three_times(graded):
     first = graded.runs[0]
-    assert set(first) >= set(hostile.EXPECTED) - {"dies", "corrupt", "renamed"}
+    assert set(first) >= set(hostile.EXPECTED) - set(BROKEN)
     for again in graded.runs[1:]:
         assert again == first, {s: (first.get(s), again.get(s)) for s in set(first) | set(again)
                                 if first.get(s) != again.get(s)}
 
 
 def test_grading_finishes_in_bounded_time(graded):
-    # measured: 91 s on 2 cores (first grading: autograde + feedback of the 10 hand-ins)
-    assert graded.took < 300, f"grading the hostile hand-ins once took {graded.took:.0f}s"
+    # measured: 40 s on 2 cores (first grading, 2 workers: autograde + feedback of the 11 hand-ins;
+    # 83-91 s serially with plain nbgrader)
+    assert graded.took < 200, f"grading the hostile hand-ins once took {graded.took:.0f}s"

@@ -2,11 +2,13 @@
 
 A kernel started by SandboxedKernelManager in a folder laid out like a course
 must not read source/, the gradebook or another student's folder, nor reach
-the network; it can use its own folder, numpy, torch, utils and datasets/; a
-memory bomb is a MemoryError; a loop that ignores SIGINT is still stopped.
-Then a real `nbgrader autograde` with the course's config: without a sandbox
-grading stops unless allowed, and then the same hand-in does read source/
-(tests/test_hostile.py shows the sandboxed hand-in cannot).
+the network, nor write the Python environment, utils/ or datasets/; it can
+use its own folder, numpy, torch, utils and datasets/; a memory bomb is a
+MemoryError; a loop that ignores SIGINT is still stopped.  Then a real
+`nbgrader autograde` and `nbgrader validate` with the course's config: a
+sandboxed hand-in cannot read source/ or the gradebook; without a sandbox
+both stop unless allowed, and then the same hand-in does read source/
+(tests/test_hostile.py shows the sandboxed autograde in more detail).
 """
 from __future__ import annotations
 
@@ -28,6 +30,14 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.xdist_group("sandbox")
 SECRET = "HIDDEN-TEST-SECRET-42"
 MARKER = "PWNED-BY-STUDENT-7f3a"
+PROBE = "pwned-by-student-7f3a.txt"  # a file the kernel tries to create in utils/ and datasets/
+
+
+def _course_code_dirs() -> list[Path]:
+    """The utils package and the datasets folder the kernel imports and reads."""
+    import utils
+    from utils.paths import datasets_dir
+    return [Path(utils.__file__).resolve().parent, Path(datasets_dir()).resolve()]
 
 
 def _fake_course(root: Path) -> Path:
@@ -124,6 +134,17 @@ def inside(tmp_path_factory):
                 open(sys.prefix + '/pwned', 'w'); print('WROTE')
             except OSError as e:
                 print('DENIED', type(e).__name__)""",
+        # a new file, and an existing one opened for appending (nothing written if it opens)
+        "course_code_ro": f"""
+            import os, utils
+            from utils.paths import datasets_dir
+            for d in (os.path.dirname(utils.__file__), str(datasets_dir())):
+                existing = min(os.path.relpath(os.path.join(r, f), d) for r, _, fs in os.walk(d) for f in fs)
+                for name, mode in (({PROBE!r}, 'w'), (existing, 'a')):
+                    try:
+                        open(os.path.join(d, name), mode).close(); print('WROTE', d, name)
+                    except OSError as e:
+                        print('DENIED', type(e).__name__)""",
     }
     try:
         out = asyncio.run(_run_in_kernel(alice, snippets))
@@ -154,6 +175,17 @@ def test_cannot_write_gradebook_or_environment(inside):
     assert out["write_gradebook"] in ("WROTE", "DENIED FileNotFoundError", "DENIED OSError")
     assert (root / "gradebook.db").read_text() == "gradebook"
     assert out["venv_ro"].startswith("DENIED")
+
+
+def test_cannot_write_utils_or_datasets(inside):
+    """utils/ (the test helpers) and datasets/ are read-only: no new file, no existing file
+    opened for writing."""
+    out = inside[2]["course_code_ro"].splitlines()
+    try:
+        assert len(out) == 4 and all(line.startswith("DENIED") for line in out), out
+    finally:
+        for folder in _course_code_dirs():
+            (folder / PROBE).unlink(missing_ok=True)
 
 
 def test_own_folder_is_read_write(inside):
@@ -301,3 +333,31 @@ def test_autograde_stops_without_sandbox_unless_allowed(scratch, monkeypatch):
     # Unsandboxed, the same code does read the source: the denials in test_hostile mean something.
     loot = (course / "autograded" / "reader" / "ps1" / "loot.txt").read_text().splitlines()
     assert loot[0].startswith("READ"), loot
+
+
+def test_validate_is_sandboxed(scratch, monkeypatch):
+    """`nbgrader validate` runs the notebook in the sandbox too (the course's config): the
+    hand-in cannot read source/ or the gradebook.  Without a sandbox validate stops with a clear
+    message unless allowed, and then the same code does read them."""
+    course = scratch
+    _handin(course, "validator", thief_code(course, write=False))
+    notebook = course / "submitted" / "validator" / "ps1" / "gradient_descent.ipynb"
+    loot = notebook.parent / "loot.txt"
+    monkeypatch.delenv(sandbox.ENV_ALLOW, raising=False)
+    proc = C.nbgrader(course, "validate", str(notebook), check=False)
+    said = proc.stdout + proc.stderr
+    reads = loot.read_text().splitlines()
+    assert len(reads) == 4 and all(r.startswith("DENIED") for r in reads), (reads, said[-2000:])
+    assert "NOT sandboxed" not in said and SECRET not in said
+    loot.unlink()
+
+    no_bwrap = "--SandboxedKernelManager.bwrap=/nonexistent/bwrap"
+    proc = C.nbgrader(course, "validate", str(notebook), no_bwrap, check=False)
+    assert "cannot sandbox student code" in proc.stdout + proc.stderr, (proc.stdout + proc.stderr)[-2000:]
+    assert not loot.exists(), "the notebook ran although no sandbox could start"
+
+    monkeypatch.setenv(sandbox.ENV_ALLOW, "1")
+    proc = C.nbgrader(course, "validate", str(notebook), no_bwrap, check=False)
+    assert "NOT sandboxed" in proc.stdout + proc.stderr
+    reads = loot.read_text().splitlines()
+    assert reads[0].startswith("READ"), reads  # unsandboxed it can: the denials above mean something

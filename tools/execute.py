@@ -7,10 +7,13 @@ Guarded test helpers (`guard_helpers`)
     where a student's answer cell could rebind them, patch utils.testing or
     patch builtins.  Right after the kernel starts, before any student code,
     the guard of tools/kernel_guard.py is installed in it.  Before each test
-    cell it puts back the pristine builtins, numpy and utils.testing (a fresh
-    copy of the module) and rebinds the helpers the test cells use; after the
-    test cell it checks nothing of that changed while the test ran (student
-    code the test called could have).  A test whose helpers changed, or whose
+    cell it puts back the pristine builtins, numpy (and torch when the test
+    cells use it: functions, classes such as torch.Tensor and the optimizers,
+    global hooks and modes), utils.testing (a fresh copy of the module), and
+    rebinds the helpers and the library names (`np`, `torch`, `F`, ...) the
+    provided cells import and the test cells use; after the test cell it
+    checks nothing of that changed while the test ran (student code the test
+    called could have).  A test whose helpers changed, or whose
     guard did not answer, gets an error output "TamperingDetected: ..." and
     scores 0.  The calls travel as `user_expressions` of silent execute
     requests: no output, nothing on stderr, no execution count, no history.
@@ -39,7 +42,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Bool
 
-from tools import tamper
+from tools import kernel_guard, tamper
 from tools.preprocessors import is_test_cell
 
 GUARD_SOURCE = (Path(__file__).with_name("kernel_guard.py")).read_text()
@@ -47,6 +50,30 @@ GUARD_SOURCE = (Path(__file__).with_name("kernel_guard.py")).read_text()
 
 def error_output(ename: str, evalue: str):
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+def provided_imports(nb) -> dict[str, str]:
+    """{name: "module" or "module.attribute"} bound by the top-level imports of the notebook's
+    locked, non-answer cells (restored from the gradebook before grading, so the instructor's)."""
+    out: dict[str, str] = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("locked") or meta.get("solution"):
+            continue
+        try:
+            tree = ast.parse(tamper.strip_magics(cell.source))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    top = a.name.split(".")[0]
+                    out[a.asname or top] = a.name if a.asname else top
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for a in node.names:
+                    if a.name != "*":
+                        out[a.asname or a.name] = f"{node.module}.{a.name}"
+    return out
 
 
 def test_cell_names(nb) -> list[str]:
@@ -67,6 +94,9 @@ class GuardedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._names = test_cell_names(nb)
+        self._imports = {n: m for n, m in provided_imports(nb).items() if n in self._names}
+        code = set().union(*(tamper.identifiers(c.source) for c in nb.cells if c.cell_type == "code"))
+        self._preload = sorted(m for m, why in kernel_guard.LAZY_IMPORTS.items() if why & code)
         self._done: list[int] = []
         self._given_up = ""
         self._secret = self._key = ""
@@ -101,7 +131,8 @@ class GuardedExecute(Execute):
             # The guard's own builtins are a private copy of the (still pristine) ones.
             value, why = self._evaluate(
                 f"(lambda g: exec({GUARD_SOURCE!r}, g) or g['install']({self._secret!r}, {self._key!r}, "
-                f"{self._names!r}))({{'__builtins__': dict(vars(__builtins__))}})")
+                f"{self._names!r}, {self._imports!r}, {self._preload!r}))"
+                f"({{'__builtins__': dict(vars(__builtins__))}})")
             if value != self._proof("installed"):
                 raise RuntimeError(f"the grading guard could not be installed in the kernel: {why or value}")
         return kc
@@ -143,7 +174,7 @@ class GuardedExecute(Execute):
                 name = cell.metadata["nbgrader"].get("grade_id", index)
                 self.log.warning("Test %s scores 0: %s", name, problem)
                 cell.outputs.append(error_output(
-                    tamper.TAMPERED, f"{problem}. The test helpers, builtins and numpy must not be changed; "
+                    tamper.TAMPERED, f"{problem}. The test helpers, builtins, numpy and torch must not be changed; "
                                      "this test scores 0."))
         if not any(o.get("ename") == tamper.STUCK for o in cell.outputs):
             self._done.append(index)  # ran to its end: re-run after a restart (not a timed-out cell)

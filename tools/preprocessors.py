@@ -33,6 +33,19 @@ HideHiddenTests (generate_feedback)
       since student code could draw or format anything there.
     Instructors keep the full detail in autograded/.
 
+RestoreLockedCells (autograde sanitizing, after OverwriteCells)
+    OverwriteCells puts back the source of an edited locked cell, and
+    add_missing_cells re-adds deleted grade (test) cells -- but not a deleted
+    locked cell that is not graded, such as the provided import cell or a
+    helper the tests call.  This re-adds every missing locked cell from the
+    gradebook, after the cell that precedes it in the source notebook.
+
+ReportedLimitOutput (autograde, in place of nbgrader's LimitOutput)
+    LimitOutput trims a cell's output to max_lines lines (and tracebacks to
+    max_traceback lines) silently.  This one logs each trimmed cell as a
+    WARNING, one line per cell (TRUNCATED_LOG; truncations_from_log reads them
+    back for a run's summary).
+
 FlagForReview (autograde, after SaveAutoGrades)
     Scans the hand-in (tools/tamper.py): code that rebinds the test helpers,
     touches utils.testing, builtins, sys.modules or the kernel, and what the
@@ -48,6 +61,7 @@ import tokenize
 from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
+from nbgrader.preprocessors import LimitOutput
 from traitlets import Bool
 
 HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*$", re.S | re.M)
@@ -206,6 +220,79 @@ class HideHiddenTests(Preprocessor):
                 if out.get("data"):
                     kept.append(out)
         cell["outputs"] = kept
+
+
+class RestoreLockedCells(Preprocessor):
+    """Re-add the locked cells a hand-in deleted (OverwriteCells restores only edited ones)."""
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        from nbformat.v4 import new_code_cell, new_markdown_cell
+        from nbgrader.api import Gradebook
+
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            source = gb.find_notebook(info["notebook"], info["assignment"]).source_cells
+            # the gradebook's list follows the source notebook's order
+            cells = [(c.name, c.cell_type, c.source, c.checksum, c.locked) for c in source]
+        for n, (name, cell_type, text, checksum, locked) in enumerate(cells):
+            present = {c.metadata.get("nbgrader", {}).get("grade_id"): i for i, c in enumerate(nb.cells)}
+            if not locked or name in present:
+                continue
+            before = [present[p] for p, *_ in reversed(cells[:n]) if p in present]
+            at = before[0] + 1 if before else 0
+            make = new_code_cell if cell_type == "code" else new_markdown_cell
+            cell = make(text, metadata={"deletable": False, "editable": False, "nbgrader": {
+                "cell_type": cell_type, "checksum": checksum, "grade": False, "grade_id": name,
+                "locked": True, "schema_version": 3, "solution": False, "task": False}})
+            nb.cells.insert(at, cell)
+            self.log.warning("Missing locked cell %s encountered, adding it back to the notebook", name)
+        return nb, resources
+
+
+TRUNCATED_LOG = "OUTPUT TRUNCATED %s/%s/%s.ipynb: output of cell %s truncated (%s)"
+_TRUNCATED = re.compile(r"OUTPUT TRUNCATED (?P<student>[^/\s]+)/(?P<assignment>[^/\s]+)/(?P<notebook>[^:]+\.ipynb): "
+                        r"(?P<what>output of cell .*)$")
+
+
+class ReportedLimitOutput(LimitOutput):
+    """nbgrader's LimitOutput (same settings: c.LimitOutput.max_lines, max_traceback), plus one
+    WARNING line per truncated cell:
+    `OUTPUT TRUNCATED <student>/<ps>/<notebook>.ipynb: output of cell <grade id or #index> truncated
+    (<N> lines of output, <max_lines> kept)` (or `... (traceback of <N> lines, <max_traceback> kept)`)."""
+
+    def preprocess(self, nb, resources):
+        self._truncated = []
+        nb, resources = super().preprocess(nb, resources)
+        info = resources.get("nbgrader", {})
+        for label, what in self._truncated:
+            self.log.warning(TRUNCATED_LOG, info.get("student", "?"), info.get("assignment", "?"),
+                             info.get("notebook", "?"), label, what)
+        return nb, resources
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return super().preprocess_cell(cell, resources, index)
+        streams = [o.text for o in cell.outputs if o.output_type == "stream"]
+        tracebacks = [len(o.traceback) for o in cell.outputs if o.output_type == "error"]
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        label = cell.metadata.get("nbgrader", {}).get("grade_id") or f"#{index}"
+        if [o.text for o in cell.outputs if o.output_type == "stream"] != streams:
+            lines = sum(len(t.splitlines()) for t in streams)
+            self._truncated.append((label, f"{lines} lines of output, {self.max_lines} kept"))
+        if [len(o.traceback) for o in cell.outputs if o.output_type == "error"] != tracebacks:
+            self._truncated.append((label, f"traceback of {max(tracebacks)} lines, {self.max_traceback} kept"))
+        return cell, resources
+
+
+def truncations_from_log(log: str) -> dict[str, list[str]]:
+    """{student: ["<notebook>.ipynb: output of cell X truncated (...)", ...]} from an autograde log."""
+    out: dict[str, list[str]] = {}
+    for line in log.splitlines():
+        m = _TRUNCATED.search(line)
+        if m:
+            out.setdefault(m["student"], []).append(f"{m['notebook']}: {m['what']}")
+    return out
 
 
 class FlagForReview(Preprocessor):

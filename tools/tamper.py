@@ -103,6 +103,11 @@ def identifiers(source: str) -> set[str]:
     return out
 
 
+def strip_magics(source: str) -> str:
+    """`source` with its IPython magics and shell lines replaced by `pass` (so it parses)."""
+    return _strip_magics(source)[0]
+
+
 def _strip_magics(source: str) -> tuple[str, list[str]]:
     lines, found = [], []
     for n, line in enumerate(source.splitlines(), 1):
