@@ -6,8 +6,9 @@
 
 `activation_histograms` draws a row of per-layer histograms on shared axes, so
 layers compare at a glance, each with the standard normal density for
-reference and its mean / standard deviation, plus a last panel with the mean
-and standard deviation across depth.  Exact zeros (a dead ReLU unit, or every
+reference and its mean / standard deviation, and under the row a panel with
+the mean and standard deviation across depth (two rows, so that the figure
+stays readable when printed to a page-wide PDF).  Exact zeros (a dead ReLU unit, or every
 unit of a zero-initialised network) are counted and reported in the panel
 rather than drawn as an infinitely tall bar; the bars show the other values,
 scaled so that all bars of a panel plus the zeros add up to one.
@@ -43,8 +44,8 @@ def activation_histograms(acts, title: str = "Activations per layer", xlim=(-3.0
     arrays = [np.asarray(a.detach().cpu() if hasattr(a, "detach") else a, dtype=np.float64).ravel()
               for a in acts]
     n = len(arrays)
-    fig = plt.figure(figsize=(2.0 * n + 3.4, 2.9))
-    grid = fig.add_gridspec(1, n + 1, width_ratios=[1] * n + [1.6], wspace=0.08)
+    fig = plt.figure(figsize=(1.6 * n + 0.9, 5.8))
+    grid = fig.add_gridspec(2, n, height_ratios=[1.0, 0.95], wspace=0.08, hspace=0.55)
     axes = [fig.add_subplot(grid[0, 0])]
     axes += [fig.add_subplot(grid[0, i], sharex=axes[0], sharey=axes[0]) for i in range(1, n)]
     edges = np.linspace(xlim[0], xlim[1], bins + 1)
@@ -68,45 +69,45 @@ def activation_histograms(acts, title: str = "Activations per layer", xlim=(-3.0
         peak = density.max() if density.size else 0.0
         if peak > ymax:
             ax.annotate(f"peak {peak:.3g}\n(clipped)", xy=(edges[density.argmax()] + width / 2, ymax),
-                        xytext=(0.5, 0.62), textcoords="axes fraction", ha="center", fontsize=7,
+                        xytext=(0.5, 0.62), textcoords="axes fraction", ha="center", fontsize=8,
                         color=OKABE_ITO[3], arrowprops=dict(arrowstyle="->", color=OKABE_ITO[3], lw=0.8))
         text = f"mean {mean:+.2g}\nstd {std:.2g}"
         if zeros > 0:
             text += "\nall zero" if zeros == 1 else f"\nzeros {zeros:.0%}"
-        ax.text(0.03, 0.97, text, transform=ax.transAxes, va="top", fontsize=7,
+        ax.text(0.03, 0.97, text, transform=ax.transAxes, va="top", fontsize=8,
                 bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.8))
-        ax.set_title(f"layer {layer}", fontsize=9)
-        ax.set_xlabel("activation", fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.set_title(f"layer {layer}", fontsize=10)
+        ax.set_xlabel("activation", fontsize=9)
+        ax.tick_params(labelsize=8)
         ax.grid(False)
         if layer > 1:
             ax.tick_params(labelleft=False)
     axes[0].set_xlim(*xlim)
     axes[0].set_ylim(0, ymax * 1.02)
-    axes[0].set_ylabel("density", fontsize=8)
+    axes[0].set_ylabel("density", fontsize=9)
     handles = {}
     for ax in axes:
         for h, lab in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(lab, h)
-    fig.legend(list(handles.values()), list(handles), loc="upper left", ncol=len(handles), fontsize=7,
-               bbox_to_anchor=(0.05, 1.03), frameon=False)
+    fig.legend(list(handles.values()), list(handles), loc="upper left", ncol=len(handles), fontsize=9,
+               bbox_to_anchor=(0.05, 0.955), frameon=False)
 
-    summary = fig.add_subplot(grid[0, n])
+    span = max(n // 2 + 1, min(n, 3))   # centred under the row, about half its width
+    lo = (n - span) // 2
+    summary = fig.add_subplot(grid[1, lo:lo + span])
     layers = np.arange(1, n + 1)
     summary.plot(layers, stds, "o-", color=OKABE_ITO[1], label="std")
     summary.plot(layers, means, "s--", color=OKABE_ITO[2], label="mean")
     summary.axhline(1.0, color=OKABE_ITO[7], lw=0.8, ls=":", label="std of N(0, 1)")
     summary.set_xticks(layers)
     summary.set_ylim(min(-0.05, min(means) * 1.1), max(1.1, max(stds) * 1.1, max(means) * 1.1))
-    summary.set_xlabel("layer", fontsize=8)
-    summary.set_ylabel("activation mean and std", fontsize=8)
-    summary.yaxis.set_label_position("right")
-    summary.set_title("mean and std by layer", fontsize=9)
-    summary.yaxis.tick_right()
-    summary.tick_params(labelsize=7)
-    summary.legend(fontsize=6, loc="best")
-    fig.suptitle(title, y=1.02)
-    fig.subplots_adjust(left=0.05, right=0.96, bottom=0.17, top=0.85)
+    summary.set_xlabel("layer", fontsize=9)
+    summary.set_ylabel("activation mean and std", fontsize=9)
+    summary.set_title("mean and std by layer", fontsize=10)
+    summary.tick_params(labelsize=8)
+    summary.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
+    fig.suptitle(title, y=0.995, fontsize=12)
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.09, top=0.84)
     return fig
 
 
