@@ -8,7 +8,7 @@ VENV  := .venv/.installed
 DATA  := datasets/mnist/.verified
 ps    ?=
 
-.PHONY: demo test lab notebooks release grade bench setup setup-system handin clean
+.PHONY: demo test lab notebooks release grade bench setup setup-system setup-grading setup-pdf handin clean
 
 setup: $(VENV) $(DATA)
 
@@ -19,16 +19,24 @@ $(DATA): $(VENV) datasets/mnist/SHA256SUMS
 	$(PY) -c 'import sys, utils.mnist as m; sys.exit(m.main(["--fetch"]))'
 
 ## Main job: build the student version, grade example hand-ins, feedback, grades.
-demo: setup setup-system
+demo: setup setup-grading
 	$(PY) -m tools.course demo
 
-## The test suite (CI runs exactly this). Also installs the PDF tools (root or sudo).
+## The test suite (CI runs exactly this). Also installs every system package the tests use (root or sudo).
 test: setup setup-system
 	$(PY) -m pytest
 
-## System packages for the PDF hand-in (Chromium, MathJax, poppler); needs root or sudo.
+## System packages (root or sudo; each installs only what is missing): setup-system everything the
+## tests use (= setup-grading + setup-pdf + postgresql), setup-grading bubblewrap (the grading
+## sandbox), setup-pdf Chromium, MathJax and poppler (PDF hand-in).
 setup-system:
-	bash tools/setup_system.sh
+	bash tools/setup_system.sh --tests
+
+setup-grading:
+	bash tools/setup_system.sh --grading
+
+setup-pdf:
+	bash tools/setup_system.sh --pdf
 
 ## Hand in one notebook: self-check, PDF, zip (nb=release/ps1/gradient_descent.ipynb student=jdoe [out=DIR]).
 handin: setup
@@ -38,7 +46,7 @@ handin: setup
 
 ## JupyterLab on the student notebooks in release/ (student=<id> names the zip of File > Save and Export Notebook As > Handin).
 lab: setup
-	COURSE_ALLOW_UNSANDBOXED=1 HANDIN_STUDENT="$(student)" .venv/bin/jupyter lab --notebook-dir=release
+	COURSE_ALLOW_UNSANDBOXED=1 HANDIN_STUDENT="$(student)" .venv/bin/jupyter lab --notebook-dir=release $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: student-kit pdfs
 ## What students get: build/student-kit/dl-ground-up/ and .zip (release/, utils/, datasets/, hand-in tool;
@@ -47,7 +55,7 @@ student-kit:
 	$(PY) -m tools.student_kit
 
 ## PDFs of every reference notebook, made as a student's hand-in PDF is (reports/pdfs/; ps=ps1 for one).
-pdfs: setup setup-system
+pdfs: setup setup-pdf
 	$(PY) -m tools.reference_pdfs $(ps)
 
 ## Rebuild source/ notebooks from tools/notebooks/*.md, then release/ from source/.
@@ -59,18 +67,18 @@ release: setup
 	$(PY) -m tools.course release
 
 ## Grade hand-ins under submitted/ in parallel, with feedback, grades.csv and reports/<ps>/index.html
-## (ps=ps1; workers=N force=1 scheduler=tcp://host:8786 db=postgresql://...).
-grade: setup setup-system
+## (ps=ps1; workers=N force=1 scheduler=tcp://host:8786 db=postgresql://... course=DIR).
+grade: setup setup-grading
 	$(PY) -m tools.grade_class $(ps) $(if $(workers),--workers $(workers)) $(if $(force),--force) \
-	  $(if $(scheduler),--scheduler $(scheduler)) $(if $(db),--db-url "$(db)")
+	  $(if $(scheduler),--scheduler $(scheduler)) $(if $(db),--db-url "$(db)") $(if $(course),--course "$(course)")
 
 ## Benchmarks (not timed tests): ps5 NumPy MLP vs PyTorch, full-run accuracies of the NumPy MLP,
 ## PyTorch MLP and CNN (reports/bench_mlp.json); parallel grading vs serial nbgrader autograde
-## (reports/bench_grading.md; ps=ps1 n=12); full-run and autograde time of every notebook
+## (reports/bench_grading.md; ps=ps1 n=24); full-run and autograde time of every notebook
 ## (reports/bench_notebooks.md; slow: minutes per notebook).  All run; fails if one missed a target.
-bench: setup setup-system
+bench: setup setup-grading
 	s=0; $(PY) -m tools.bench_mlp || s=1; \
-	$(PY) -m tools.bench_grading $(if $(ps),--ps $(ps)) --n $(or $(n),12) || s=1; \
+	$(PY) -m tools.bench_grading $(if $(ps),--ps $(ps)) $(if $(n),--n $(n)) || s=1; \
 	$(PY) -m tools.bench_notebooks || s=1; \
 	exit $$s
 

@@ -1,6 +1,7 @@
 """End to end through real nbgrader: release, example hand-ins, autograde, feedback, export.
 
-Runs `python -m tools.course demo` (what `make demo` runs) on a scratch copy of
+Runs `python -m tools.course demo` (what `make demo` runs: release, example hand-ins,
+tools.grade_class -- the grader of `make grade`) on a scratch copy of
 the course, then checks the release matches the committed release/ and that
 the grades discriminate: reference full marks, blank 0, typical mistakes in
 between.
@@ -8,6 +9,7 @@ between.
 from __future__ import annotations
 
 import csv
+import json
 import re
 import subprocess
 import sys
@@ -30,6 +32,7 @@ def demo_course(tmp_path_factory):
                           cwd=ROOT, capture_output=True, text=True, timeout=3600)
     print(proc.stdout[-5000:])
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    (course / "logs" / "demo_stdout.txt").write_text(proc.stdout)
     return course
 
 
@@ -93,6 +96,18 @@ def test_grades_discriminate(demo_course):
         assert ref["auto"] == pytest.approx(ref["auto_max"]), f"{ps}: reference lost points"
         assert blank["auto"] == 0, f"{ps}: blank release scored {blank['auto']}"
         assert 0 < bad["auto"] < bad["auto_max"], f"{ps}: typical mistakes scored {bad['auto']}"
+
+
+def test_demo_grades_with_the_class_grader(demo_course):
+    """`make demo` grades as `make grade` does (tools.grade_class, one code path): its summary per
+    assignment, the score table, grading state and log; every hand-in graded, none failed."""
+    out = (demo_course / "logs" / "demo_stdout.txt").read_text()
+    for ps in assignments(ROOT):
+        assert f"{ps}: graded 3, skipped 0, not graded 0 of 3 hand-ins" in out, out[-3000:]
+        assert set(json.loads((demo_course / ".grading" / f"{ps}.json").read_text())["handins"]) == \
+            {"reference", "blank", "mistakes"}
+        assert (demo_course / "logs" / f"autograde_{ps}.log").exists()
+    assert "automatic score" in out and "NOT GRADED" not in out
 
 
 def test_feedback_and_grades_written(demo_course):

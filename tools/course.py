@@ -1,7 +1,7 @@
 """The instructor's commands, run through nbgrader.
 
     python -m tools.course release [ps ...]   generate release/ from source/
-    python -m tools.course grade   [ps ...]   autograde submitted/, feedback, grades.csv
+    python -m tools.course grade   [ps ...]   grade submitted/ (tools.grade_class), feedback, grades.csv
     python -m tools.course demo    [ps ...]   release + example hand-ins + grade + table
 
 `--course DIR` runs on another copy of the course (the tests use a temporary one).
@@ -102,39 +102,18 @@ def notes_from_log(log: str) -> dict[str, list[str]]:
     return notes
 
 
-def grade(course: Path, names: list[str]) -> list[dict]:
-    """Autograde every hand-in of each assignment, write feedback and grades.csv.
-
-    A hand-in that cannot be graded is reported with its reason; the others
-    are graded regardless.
+def grade(course: Path, names: list[str], workers: int | None = None, force: bool = False,
+          progress: bool = True) -> list[dict]:
+    """Grade every hand-in of each assignment with the course's grader (tools.grade_class:
+    parallel autograde, feedback, gradebook, grades.csv; unchanged hand-ins already graded
+    are skipped unless `force`).  One row per hand-in; a hand-in that cannot be graded has
+    its reason in "problem" (and no scores), the others are graded regardless.
     """
-    problems: dict[tuple[str, str], str] = {}
-    notes: dict[tuple[str, str], str] = {}
+    from tools.grade_class import grade_class
+
+    rows = []
     for ps in names:
-        subs = sorted((course / "submitted").glob(f"*/{ps}"))
-        if not subs:
-            print(f"{ps}: no hand-ins under submitted/*/{ps}")
-            continue
-        t = time.perf_counter()
-        proc = nbgrader(course, "autograde", ps, "--force", check=False)
-        took = time.perf_counter() - t
-        (course / "logs").mkdir(exist_ok=True)
-        (course / "logs" / f"autograde_{ps}.log").write_text(proc.stdout + proc.stderr)
-        failed = failures_from_log(proc.stdout + proc.stderr)
-        print(f"{ps}: autograded {len(subs) - len(failed)}/{len(subs)} hand-ins in {took:.1f}s"
-              + (f"; log in logs/autograde_{ps}.log" if failed else ""))
-        for student, reason in sorted(failed.items()):
-            problems[(student, ps)] = reason
-            print(f"    NOT GRADED {student}/{ps}: {reason}")
-        for student, what in sorted(notes_from_log(proc.stdout + proc.stderr).items()):
-            notes[(student, ps)] = "; ".join(what)
-            print(f"    graded, but {student}/{ps}: {'; '.join(what)}")
-        nbgrader(course, "generate_feedback", ps, "--force", check=False)
-    nbgrader(course, "export", "--to", str(course / "grades.csv"))
-    rows = scores(course)
-    for row in rows:
-        row["problem"] = problems.get((row["student"], row["assignment"]), "")
-        row["note"] = notes.get((row["student"], row["assignment"]), "")
+        rows += grade_class(course, ps, workers=workers, force=force, progress=progress)["rows"]
     return rows
 
 
@@ -172,6 +151,9 @@ def print_table(rows: list[dict]) -> None:
     for r in sorted(rows, key=lambda r: (r["assignment"], r["student"])):
         note = ("   NOT GRADED: " + r["problem"] if r.get("problem")
                 else "   NOTE: " + r["note"] if r.get("note") else "")
+        if r["auto"] is None:  # not graded: no scores
+            print(f"{r['assignment']:<12}{r['student']:<12}{'-':>9}   {'':<6}{'-':>22}{note}")
+            continue
         print(f"{r['assignment']:<12}{r['student']:<12}"
               f"{r['auto']:>9.1f} / {r['auto_max']:<6.1f}{'pending / ' + format(r['manual_max'], '.0f'):>22}{note}")
 
@@ -201,14 +183,21 @@ def main(argv=None) -> int:
     if unknown:
         print(f"unknown assignment(s): {', '.join(sorted(unknown))}; have {', '.join(assignments(course))}")
         return 2
-    if args.command == "release":
-        release(course, names)
-    elif args.command == "grade":
-        print_table(grade(course, names))
-    elif args.command == "scores":
-        print_table(scores(course))
-    else:
-        demo(course, names)
+    from tools.grade_class import GradingError
+    try:
+        if args.command == "release":
+            release(course, names)
+        elif args.command == "grade":
+            print_table(grade(course, names))
+        elif args.command == "scores":
+            print_table(scores(course))
+        else:
+            demo(course, names)
+    except GradingError as e:  # bad input or no sandbox: one line, nothing graded
+        print(f"{args.command}: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
     return 0
 
 

@@ -20,13 +20,23 @@ database, so no grade is lost or half written, SQLite or PostgreSQL
 already in the gradebook are kept, as `nbgrader autograde --force` keeps them.
 
 Resume: .grading/<ps>.json records a content hash (hand-in + source/<ps> +
-nbgrader_config.py + utils/) of every hand-in graded; an unchanged one is
-skipped unless --force, so an interrupted run picks up where it stopped.
+nbgrader_config.py + utils/) of every hand-in graded; an unchanged one that
+the gradebook holds is skipped unless --force, so an interrupted run (Ctrl-C,
+SIGTERM, a crash) picks up where it stopped.  Ctrl-C or SIGTERM waits for the
+hand-in being written to the gradebook, then stops the workers.
+
+Before any grading, bad input stops the command with one line saying why
+(exit 2): --workers below 1, an unknown assignment, a gradebook URL that does
+not parse or cannot be opened, a Dask scheduler that cannot be reached or has
+no workers, and a sandbox that cannot start where grading will run (unless
+COURSE_ALLOW_UNSANDBOXED=1 or c.SandboxedKernelManager.allow_unsandboxed).
 Hand-ins that nbgrader cannot grade are reported with the reason
 (tools.course.failures_from_log), leave the gradebook as it was, and are
 retried on the next run.  Hand-ins graded with a problem (a notebook of a
-two-notebook assignment missing or renamed: nbgrader scores it 0) are graded
-and the problem is reported (tools.course.notes_from_log).
+two-notebook assignment missing or renamed: nbgrader scores it 0; output cut
+short because it was too long) are graded and the problem is reported
+(tools.course.notes_from_log, tools.preprocessors.truncations_from_log).  The log of every
+job: logs/autograde_<ps>.log.
 """
 from __future__ import annotations
 
@@ -36,10 +46,12 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
+import signal
 import sys
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from tools import course as C
@@ -49,6 +61,115 @@ STATE_DIR = ".grading"
 # the submission tables are what a grading job fills in.
 STRUCTURE = ("course", "assignment", "notebook", "base_cell", "source_cell",
              "grade_cells", "solution_cells", "task_cells")
+
+
+class GradingError(Exception):
+    """Why grading cannot start, in one line for the instructor (the CLI exits 2)."""
+
+
+def default_workers() -> int:
+    """Local worker processes when --workers is not given: one per core."""
+    return os.cpu_count() or 1
+
+
+# ------------------------------------------------------------------- checks --
+
+def check_db(url: str, given: str | None = None) -> None:
+    """The gradebook URL parses and its database opens (GradingError otherwise, naming the
+    URL as `given`, password hidden)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise GradingError(f"--db-url {given or url!r} is not a database URL "
+                           "(e.g. sqlite:////path/gradebook.db or postgresql://user@host/dbname)") from None
+    shown = make_url(given).render_as_string(hide_password=True) if given else parsed.render_as_string(True)
+    try:
+        engine = create_engine(parsed, **({"connect_args": {"connect_timeout": 10}}
+                                          if parsed.get_backend_name() == "postgresql" else {}))
+    except (NoSuchModuleError, ImportError) as e:
+        raise GradingError(f"no database driver for {shown}: {e}") from None
+    try:
+        with engine.connect():
+            pass
+    except SQLAlchemyError as e:
+        why = " ".join(str(getattr(e, "orig", None) or e).split())
+        raise GradingError(f"cannot open the gradebook {shown}: {why[:300]}") from None
+    finally:
+        engine.dispose()
+
+
+def connect_scheduler(address: str):
+    """A Dask client for `address` (tcp://host:port; port 8786 if none) with at least one
+    worker (GradingError otherwise)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    full = address if "://" in address else f"tcp://{address}"
+    u = urlsplit(full)
+    try:
+        port = u.port or 8786
+    except ValueError:
+        port = None
+    if u.scheme not in ("tcp", "tls") or not u.hostname or port is None:
+        raise GradingError(f"--scheduler {address!r} is not a Dask scheduler address (e.g. tcp://host:8786)")
+    try:
+        socket.create_connection((u.hostname, port), timeout=10).close()
+    except OSError as e:
+        raise GradingError(f"cannot reach the Dask scheduler at {address}: {e.strerror or e}") from None
+    from distributed import Client
+    try:
+        client = Client(f"{u.scheme}://{u.hostname}:{port}", timeout="30s")
+    except (OSError, TimeoutError) as e:
+        raise GradingError(f"cannot connect to the Dask scheduler at {address}: {e}") from None
+    try:
+        client.wait_for_workers(1, timeout=60)
+    except TimeoutError:
+        client.close()
+        raise GradingError(f"the Dask scheduler at {address} has no workers (start `dask worker {full}`)") from None
+    return client
+
+
+def sandbox_settings(course: Path) -> tuple[bool, str, bool]:
+    """(kernels sandboxed?, bwrap executable, unsandboxed allowed?) from the course's configuration."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from tools import sandbox
+    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    kmc = cfg.Execute.get("kernel_manager_class")
+    on = isinstance(kmc, type) and issubclass(kmc, sandbox.SandboxedKernelManager)
+    skm = cfg.SandboxedKernelManager
+    return on, skm.get("bwrap", "bwrap"), bool(skm.get("allow_unsandboxed", False))
+
+
+def sandbox_problem(bwrap: str, allowed: bool) -> str:
+    """'' when kernels can start here as configured (sandboxed, or unsandboxed and allowed
+    by the configuration or COURSE_ALLOW_UNSANDBOXED), else why not.  Runs on a grading
+    machine: locally, or on each Dask worker."""
+    from tools import sandbox
+    if allowed or os.environ.get(sandbox.ENV_ALLOW, "") not in ("", "0"):
+        return ""
+    return sandbox.probe(bwrap)
+
+
+def check_sandbox(course: Path, client=None) -> None:
+    """Stop before grading when no hand-in could be graded: every kernel would fail to start."""
+    from tools import sandbox
+    on, bwrap, allowed = sandbox_settings(course)
+    if not on:
+        return
+    where = client.run(sandbox_problem, bwrap, allowed) if client is not None else {
+        "this machine": sandbox_problem(bwrap, allowed)}
+    bad = {w: why for w, why in where.items() if why}
+    if bad:
+        w, why = next(iter(sorted(bad.items())))
+        on_what = f"on {len(bad)} of {len(where)} Dask workers (e.g. {w})" if client is not None else "here"
+        raise GradingError(f"cannot sandbox student code {on_what}: {why}; nothing graded. Grading WITHOUT "
+                           f"isolation (trusted code only): {sandbox.ENV_ALLOW}=1 or "
+                           "c.SandboxedKernelManager.allow_unsandboxed = True")
 
 
 # ---------------------------------------------------------------- gradebook --
@@ -198,7 +319,7 @@ def grade_handin(job: dict) -> dict:
     """
     ps, student = job["ps"], job["student"]
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix=f"grade-{student}-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"grade-{student}-", dir=job.get("tmp_root")) as tmp:
         course = Path(tmp)
         (course / "nbgrader_config.py").write_text(job["config"])
         _write(course / "source" / ps, job["source"])
@@ -212,7 +333,9 @@ def grade_handin(job: dict) -> dict:
             fb = C.nbgrader(course, "generate_feedback", ps, "--student", student, "--force", "--db", db,
                             check=False)
             rc, log, fb_log = proc.returncode, proc.stdout + proc.stderr, fb.stdout + fb.stderr
+        from tools import tamper  # what deserves a human look, found here: in parallel, not after the run
         return {"student": student, "ps": ps, "returncode": rc, "log": log, "feedback_log": fb_log,
+                "review": tamper.review(course, ps).get(student, []),
                 "grades": read_submission(default_db_url(course), job["course_id"], ps, student),
                 "autograded": _files(course / "autograded" / student / ps),
                 "feedback": _files(course / "feedback" / student / ps),
@@ -311,13 +434,18 @@ def load_state(course: Path, ps: str) -> dict:
 
 def _warm_worker() -> None:
     """Pool initializer: nbgrader's imports once per worker, not per hand-in; no SQLAlchemy
-    autoflush chatter on the instructor's console (nbgrader's own, harmless)."""
+    autoflush chatter on the instructor's console (nbgrader's own, harmless).
+
+    Ctrl-C in the terminal reaches the whole process group: a worker lets the main
+    process decide (it stops the workers) instead of dying with a traceback of its own."""
     import warnings
 
     from sqlalchemy.exc import SAWarning
+    signal.signal(signal.SIGINT, lambda *_: None)  # a handler, not SIG_IGN: kernels must not inherit it
     warnings.simplefilter("ignore", SAWarning)
     import nbgrader.apps.api  # noqa: F401
     import nbgrader.converters  # noqa: F401
+    import tools.tamper  # noqa: F401
 
 
 def _ready() -> int:
@@ -335,91 +463,206 @@ def _local_pool(workers: int):
     return pool
 
 
+def _stop_pool(pool, now: bool) -> None:
+    """Shut the pool down; `now`: kill the workers (and with them their kernels) mid-job."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    if now:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        for p in procs:
+            p.join(timeout=10)
+
+
+class _Interrupts:
+    """SIGINT (Ctrl-C) and SIGTERM stop grading with KeyboardInterrupt, but never while one
+    hand-in's results are being written (gradebook, files, state): they wait for that."""
+
+    def __init__(self):
+        self.writing = False
+        self.pending: int | None = None
+        self.saved: dict = {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self.saved[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self.saved.items():
+            signal.signal(sig, handler)
+
+    def _handle(self, signum, frame) -> None:
+        if self.writing:
+            self.pending = signum
+        else:
+            raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    @contextmanager
+    def write(self):
+        self.writing = True
+        try:
+            yield
+        finally:
+            self.writing = False
+        if self.pending is not None:
+            raise KeyboardInterrupt(signal.Signals(self.pending).name)
+
+
 def grade_class(course: Path, ps: str, workers: int | None = None, force: bool = False,
                 scheduler: str | None = None, db_url: str | None = None,
                 progress: bool = True) -> dict:
-    """Grade every hand-in of `ps`; returns {"rows", "failed", "graded", "skipped", "seconds"}."""
+    """Grade every hand-in of `ps`; returns {"rows", "failed", "notes", "suspicious", "graded",
+    "skipped", "seconds"}.  GradingError: bad input, nothing graded.  KeyboardInterrupt (also
+    on SIGTERM): stopped; hand-ins graded so far are kept and skipped by the next run."""
     from nbgrader.api import Gradebook
     from tqdm.auto import tqdm
 
     t_start = time.perf_counter()
+    if workers is not None and workers < 1:
+        raise GradingError(f"--workers must be 1 or more (got {workers})")
     os.environ["PATH"] = C.venv_env()["PATH"]  # nbgrader's Gradebook runs `alembic` from PATH
     course = course.resolve()
+    given = db_url
     db_url = normalise_db_url(db_url or default_db_url(course))
+    check_db(db_url, given)
     cid = course_id(course)
+    client = connect_scheduler(scheduler) if scheduler else None
     subs = sorted(p for p in (course / "submitted").glob(f"*/{ps}") if p.is_dir())
     if not subs:
-        print(f"{ps}: no hand-ins under submitted/*/{ps}")
+        if client is not None:
+            client.close()
+        print(f"{ps}: no hand-ins under {course / 'submitted'}/*/{ps}/: nothing to grade")
         return {"rows": [], "failed": {}, "notes": {}, "suspicious": {}, "graded": [], "skipped": [],
                 "seconds": 0.0}
+    try:
+        check_sandbox(course, client)
+    except GradingError:
+        if client is not None:
+            client.close()
+        raise
 
-    workers = workers or os.cpu_count() or 1
-    pool = None if scheduler else _local_pool(min(workers, len(subs)))
-    ensure_assignment(course, ps, db_url)
-    source = _files(course / "source" / ps)
-    source = {k: v for k, v in source.items() if ".ipynb_checkpoints" not in k}
-    graded_with = grading_inputs(course, source)
-    state = State(course, ps, db_url)
-    with tempfile.TemporaryDirectory() as tmp:
-        template = make_template(db_url, cid, Path(tmp) / "template.db")
-    config = (course / "nbgrader_config.py").read_text()
-
-    jobs, skipped = [], []
-    for folder in subs:
-        student = folder.parent.name
-        handin = {k: v for k, v in _files(folder).items() if ".ipynb_checkpoints" not in k}
-        digest = handin_hash(handin, graded_with)
-        if not force and state.unchanged(student, digest):
-            skipped.append(student)
-            continue
-        jobs.append(({"ps": ps, "student": student, "config": config, "source": source,
-                      "handin": handin, "template": template, "course_id": cid,
-                      # local pool workers are processes of their own: nbgrader runs inside them;
-                      # on Dask (threads in a worker) each job starts nbgrader processes
-                      "in_process": not scheduler}, digest))
-    if skipped:
-        print(f"{ps}: {len(skipped)} unchanged hand-in(s) already graded, skipped (--force regrades)")
-
+    workers = workers or default_workers()
+    # local jobs' scratch courses: removed however the run ends (workers killed mid-job included)
+    tmp_root = None if client else tempfile.mkdtemp(prefix=f"grade_class-{ps}-")
+    pool = None if client else _local_pool(min(workers, len(subs)))
     failed: dict[str, str] = {}
     notes: dict[str, list[str]] = {}
     graded: list[str] = []
+    skipped: list[str] = []
+    review: dict[str, list[str]] = {}
+    logs: list[str] = []
     log_dir = course / "logs"
-    log_dir.mkdir(exist_ok=True)
-    logs = []
-    if not jobs and pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
-    if jobs:
-        client = None
-        if scheduler:
-            from distributed import Client
-            client = Client(scheduler, timeout="30s")
-            futures = {client.submit(grade_handin, job, key=f"grade-{ps}-{job['student']}-{digest[:12]}",
-                                     pure=False): (job, digest) for job, digest in jobs}
-            from distributed import as_completed
-            done_iter = as_completed(futures)
-            where = f"Dask cluster {scheduler} ({len(client.scheduler_info().get('workers', {}))} workers)"
-        else:
-            futures = {pool.submit(grade_handin, job): (job, digest) for job, digest in jobs}
-            done_iter = cf.as_completed(futures)
-            where = f"{min(workers, len(subs))} local worker(s)"
-        print(f"{ps}: grading {len(jobs)} hand-in(s) on {where}")
-        bar = tqdm(total=len(jobs), desc=f"grading {ps}", unit="hand-in", disable=not progress)
-        try:
+    try:
+        with _Interrupts() as signals:
+            ensure_assignment(course, ps, db_url)
+            source = _files(course / "source" / ps)
+            source = {k: v for k, v in source.items() if ".ipynb_checkpoints" not in k}
+            graded_with = grading_inputs(course, source)
+            state = State(course, ps, db_url)
             with Gradebook(db_url, cid) as gb:
-                for fut in done_iter:
-                    job, digest = futures[fut]
-                    student = job["student"]
-                    try:
-                        res = fut.result()
-                    except Exception as exc:  # the job itself crashed (worker lost, ...)
+                in_gradebook = {s.student.id for s in gb.find_assignment(ps).submissions}
+            with tempfile.TemporaryDirectory() as tmp:
+                template = make_template(db_url, cid, Path(tmp) / "template.db")
+            config = (course / "nbgrader_config.py").read_text()
+
+            jobs = []
+            for folder in subs:
+                student = folder.parent.name
+                handin = {k: v for k, v in _files(folder).items() if ".ipynb_checkpoints" not in k}
+                digest = handin_hash(handin, graded_with)
+                if not force and student in in_gradebook and state.unchanged(student, digest):
+                    skipped.append(student)
+                    continue
+                jobs.append(({"ps": ps, "student": student, "config": config, "source": source,
+                              "handin": handin, "template": template, "course_id": cid,
+                              # local pool workers are processes of their own: nbgrader runs inside
+                              # them; on Dask (threads in a worker) each job starts nbgrader processes
+                              "in_process": client is None, "tmp_root": tmp_root}, digest))
+            if skipped:
+                print(f"{ps}: {len(skipped)} unchanged hand-in(s) already graded, skipped (--force regrades)")
+            if jobs:
+                _run_jobs(course, ps, cid, db_url, jobs, client, pool, workers, len(subs), state, signals,
+                          progress, tqdm, failed, notes, graded, review, logs)
+    except KeyboardInterrupt:
+        print(f"\n{ps}: interrupted after grading {len(graded)} hand-in(s) in this run; they are kept. "
+              "Run the same command again to grade the rest.", file=sys.stderr)
+        raise
+    finally:
+        if client is not None:
+            client.close()
+        if pool is not None:
+            _stop_pool(pool, now=len(graded) + len(failed) + len(skipped) < len(subs))
+        if tmp_root:
+            shutil.rmtree(tmp_root, ignore_errors=True)
+        if logs:
+            log_dir.mkdir(exist_ok=True)
+            (log_dir / f"autograde_{ps}.log").write_text("\n".join(logs))
+    if graded:
+        _refresh_manual_feedback(course, ps, db_url, cid, graded)
+
+    export_csv(db_url, cid, course / "grades.csv")
+    rows = [r for r in C.scores(course, db_url, cid) if r["assignment"] == ps]
+    have = {r["student"] for r in rows}
+    rows += [{"student": s, "assignment": ps, "auto": None, "auto_max": None, "manual_max": None}
+             for s in sorted(failed) if s not in have]
+    for r in rows:
+        r["problem"] = failed.get(r["student"], "")
+        r["note"] = "; ".join(notes.get(r["student"], []))
+    took = time.perf_counter() - t_start
+    print(f"{ps}: graded {len(graded)}, skipped {len(skipped)}, not graded {len(failed)} "
+          f"of {len(subs)} hand-ins in {took:.1f}s" + (f"; log in logs/autograde_{ps}.log" if failed else ""))
+    for student, why in sorted(failed.items()):
+        print(f"    NOT GRADED {student}/{ps}: {why}")
+    for student, what in sorted(notes.items()):
+        print(f"    graded, but {student}/{ps}: {'; '.join(what)}")
+    suspicious = {s: review[s] for s in graded if review.get(s)}
+    for student, findings in sorted(suspicious.items()):
+        print(f"    REVIEW BY HAND {student}/{ps} (flagged in the gradebook): " + "; ".join(findings[:3])
+              + (f" (+{len(findings) - 3} more)" if len(findings) > 3 else ""))
+    return {"rows": rows, "failed": failed, "notes": notes, "suspicious": suspicious, "graded": graded,
+            "skipped": skipped, "seconds": took}
+
+
+def _run_jobs(course, ps, cid, db_url, jobs, client, pool, workers, n_subs, state, signals, progress, tqdm,
+              failed, notes, graded, review, logs) -> None:
+    """Submit the jobs; write each result into the course as it comes in (fills the last five)."""
+    from nbgrader.api import Gradebook
+
+    from tools.preprocessors import truncations_from_log
+
+    if client is not None:
+        from distributed import as_completed
+        futures = {client.submit(grade_handin, job, key=f"grade-{ps}-{job['student']}-{digest[:12]}",
+                                 pure=False): (job, digest) for job, digest in jobs}
+        done_iter = as_completed(futures)
+        where = f"Dask cluster {client.scheduler.address} ({len(client.scheduler_info().get('workers', {}))} workers)"
+    else:
+        futures = {pool.submit(grade_handin, job): (job, digest) for job, digest in jobs}
+        done_iter = cf.as_completed(futures)
+        where = f"{min(workers, n_subs)} local worker(s)"
+    print(f"{ps}: grading {len(jobs)} hand-in(s) on {where}", flush=True)
+    bar = tqdm(total=len(jobs), desc=f"grading {ps}", unit="hand-in", disable=not progress)
+    try:
+        with Gradebook(db_url, cid) as gb:
+            for fut in done_iter:
+                job, digest = futures[fut]
+                student = job["student"]
+                try:
+                    res = fut.result()
+                except Exception as exc:  # the job itself crashed (worker lost, ...)
+                    with signals.write():
                         failed[student] = f"grading job failed: {type(exc).__name__}: {exc}"
                         state.record_failure(student, failed[student])
-                        bar.update()
-                        continue
-                    logs.append(f"===== {student} ({res['host']}, {res['seconds']:.1f}s)\n{res['log']}")
-                    why = C.failures_from_log(res["log"]).get(student)
-                    if why is None and res["returncode"] != 0:
-                        why = f"nbgrader autograde exited with {res['returncode']}"
+                    bar.update()
+                    continue
+                logs.append(f"===== {student} ({res['host']}, {res['seconds']:.1f}s)\n{res['log']}")
+                why = C.failures_from_log(res["log"]).get(student)
+                if why is None and res["returncode"] != 0:
+                    why = f"nbgrader autograde exited with {res['returncode']}"
+                with signals.write():
                     if why:
                         # nothing of a failed job reaches the gradebook or the course folders:
                         # grades from an earlier, successful run stay as they were
@@ -429,39 +672,15 @@ def grade_class(course: Path, ps: str, workers: int | None = None, force: bool =
                         _install(course, ps, student, res)
                         if res["grades"] is not None:
                             merge(gb, ps, student, res["grades"])
-                        graded.append(student)
                         state.record(student, digest, res["seconds"])
-                        for note in C.notes_from_log(res["log"]).get(student, []):
+                        graded.append(student)
+                        review[student] = res["review"]
+                        for note in (C.notes_from_log(res["log"]).get(student, [])
+                                     + truncations_from_log(res["log"]).get(student, [])):
                             notes.setdefault(student, []).append(note)
-                    bar.update()
-        finally:
-            bar.close()
-            if client is not None:
-                client.close()
-            else:
-                pool.shutdown(wait=False, cancel_futures=True)
-            (log_dir / f"grade_class_{ps}.log").write_text("\n".join(logs))
-        _refresh_manual_feedback(course, ps, db_url, cid, graded)
-
-    export_csv(db_url, cid, course / "grades.csv")
-    rows = [r for r in C.scores(course, db_url, cid) if r["assignment"] == ps]
-    for r in rows:
-        r["problem"] = failed.get(r["student"], "")
-        r["note"] = "; ".join(notes.get(r["student"], []))
-    took = time.perf_counter() - t_start
-    print(f"{ps}: graded {len(graded)}, skipped {len(skipped)}, not graded {len(failed)} "
-          f"of {len(subs)} hand-ins in {took:.1f}s" + (f"; logs in logs/grade_class_{ps}.log" if failed else ""))
-    for student, why in sorted(failed.items()):
-        print(f"    NOT GRADED {student}/{ps}: {why}")
-    for student, what in sorted(notes.items()):
-        print(f"    graded, but {student}/{ps}: {'; '.join(what)}")
-    from tools import tamper
-    suspicious = {s: f for s, f in tamper.review(course, ps).items() if s in graded}
-    for student, findings in sorted(suspicious.items()):
-        print(f"    REVIEW BY HAND {student}/{ps} (flagged in the gradebook): " + "; ".join(findings[:3])
-              + (f" (+{len(findings) - 3} more)" if len(findings) > 3 else ""))
-    return {"rows": rows, "failed": failed, "notes": notes, "suspicious": suspicious, "graded": graded,
-            "skipped": skipped, "seconds": took}
+                bar.update()
+    finally:
+        bar.close()
 
 
 def export_csv(db_url: str, cid: str, dest: Path) -> None:
@@ -507,7 +726,7 @@ def _refresh_manual_feedback(course: Path, ps: str, db_url: str, cid: str, stude
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("assignments", nargs="*", help="e.g. ps1 (default: all)")
-    ap.add_argument("--workers", type=int, default=None, help="local worker processes (default: cores)")
+    ap.add_argument("--workers", type=int, default=None, help="local worker processes (default: one per core)")
     ap.add_argument("--force", action="store_true", help="regrade unchanged hand-ins too")
     ap.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
     ap.add_argument("--db-url", default=None, help="gradebook SQLAlchemy URL (default: sqlite course/gradebook.db)")
@@ -516,20 +735,33 @@ def main(argv=None) -> int:
     ap.add_argument("--no-report", action="store_true", help="skip the class report (reports/<ps>/index.html)")
     args = ap.parse_args(argv)
     course = args.course.resolve()
-    names = args.assignments or C.assignments(course)
-    unknown = set(names) - set(C.assignments(course))
-    if unknown:
-        print(f"unknown assignment(s): {', '.join(sorted(unknown))}; have {', '.join(C.assignments(course))}")
+    try:
+        if not (course / "nbgrader_config.py").is_file() or not (course / "source").is_dir():
+            raise GradingError(f"{course} is not a course folder (no nbgrader_config.py or source/)")
+        have = C.assignments(course)
+        names = args.assignments or have
+        unknown = sorted(set(names) - set(have))
+        if unknown:
+            raise GradingError(f"unknown assignment(s) {', '.join(unknown)}; this course has {', '.join(have)}")
+        graded_any = False
+        for ps in names:
+            out = grade_class(course, ps, workers=args.workers, force=args.force,
+                              scheduler=args.scheduler, db_url=args.db_url, progress=not args.no_progress)
+            if not out["rows"]:
+                continue
+            graded_any = True
+            C.print_table(out["rows"])
+            if not args.no_report:
+                from tools import class_report
+                print(f"\nclass report: {class_report.write(course, ps, args.db_url)}")
+    except GradingError as e:
+        print(f"grade_class: {e}", file=sys.stderr)
         return 2
-    for ps in names:
-        out = grade_class(course, ps, workers=args.workers, force=args.force,
-                          scheduler=args.scheduler, db_url=args.db_url, progress=not args.no_progress)
-        C.print_table(out["rows"])
-        if out["rows"] and not args.no_report:
-            from tools import class_report
-            print(f"\nclass report: {class_report.write(course, ps, args.db_url)}")
-    print(f"feedback: {course / 'feedback'}/<student>/<ps>/*.html")
-    print(f"grades:   {course / 'grades.csv'}")
+    except KeyboardInterrupt:
+        return 130
+    if graded_any:
+        print(f"feedback: {course / 'feedback'}/<student>/<ps>/*.html")
+        print(f"grades:   {course / 'grades.csv'}")
     return 0
 
 
