@@ -55,30 +55,39 @@ c.OverwriteCells.add_missing_cells = True
 #   source of hidden tests or a traceback through them.
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,  # noqa: E402
-                                    DeduplicateIds, GetGrades, IgnorePattern, LimitOutput,
+                                    DeduplicateIds, GetGrades, IgnorePattern,
                                     OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
 import tools.preprocessors  # noqa: E402
 from tools.execute import GuardedExecute  # noqa: E402
-from tools.preprocessors import DropEmptyMetadata, FlagForReview, HideHiddenTests, StderrIsNotFailure  # noqa: E402
+from tools.extra_credit import AutogradedExtraCredit  # noqa: E402
+from tools.preprocessors import (DropEmptyMetadata, FlagForReview, HideHiddenTests, ReportedLimitOutput,  # noqa: E402
+                                 RestoreLockedCells, StderrIsNotFailure)
 
+# RestoreLockedCells re-adds deleted locked cells (the provided imports, helpers), which
+# OverwriteCells' add_missing_cells does not (it re-adds test cells only).
 c.Autograde.sanitize_preprocessors = [
-    ClearOutput, DeduplicateIds, DropEmptyMetadata, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
+    ClearOutput, DeduplicateIds, DropEmptyMetadata, OverwriteKernelspec, OverwriteCells, RestoreLockedCells,
+    CheckCellMetadata]
 
 # GuardedExecute (tools/execute.py) is nbgrader's Execute plus: before each test
-# cell the test helpers, utils.testing and builtins are put back as they were
+# cell the test helpers, utils.testing, builtins, numpy and torch are put back as they were
 # when the kernel started (a test whose helpers student code changed while it
 # ran scores 0); a cell that ignores the timeout's interrupt scores 0, the
 # kernel is restarted and grading goes on.  FlagForReview logs hand-ins whose
 # code tries to tamper (tools/tamper.py) and flags them in the gradebook.
+# AutogradedExtraCredit (tools/extra_credit.py): a bonus test (0 points, first line
+# "# Bonus (extra credit): N points") that passes gives N points of extra credit,
+# on top of the assignment's maximum.
 c.Autograde.autograde_preprocessors = [
-    GuardedExecute, StderrIsNotFailure, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-    SaveAutoGrades, AssignLatePenalties, FlagForReview, CheckCellMetadata]
+    GuardedExecute, StderrIsNotFailure, IgnorePattern, ClearMetadataPreprocessor, ReportedLimitOutput,
+    SaveAutoGrades, AutogradedExtraCredit, AssignLatePenalties, FlagForReview, CheckCellMetadata]
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
 # Feedback gets the files the student handed in, not files their code wrote while graded.
 tools.preprocessors.feedback_copies_handed_in_files_only()
 
-# Keep feedback and autograded notebooks small when a hand-in prints a lot.
+# Keep feedback and autograded notebooks small when a hand-in prints a lot; each cut is
+# logged ("OUTPUT TRUNCATED <student>/<ps>/<notebook>.ipynb: output of cell ... truncated").
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
 

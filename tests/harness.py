@@ -36,6 +36,7 @@ from nbformat.v4 import output_from_msg
 from nbgrader.utils import determine_grade
 
 from tests import figure_audit
+from tools.extra_credit import bonus_points, passed
 from tools.preprocessors import stderr_to_stdout
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,6 +109,9 @@ class NotebookSession:
         cell = nbformat.from_dict(dict(self.cells[grade_id]))
         # Scored as the course's autograde scores it: stderr alone is no failure.
         cell.outputs = stderr_to_stdout([nbformat.from_dict(dict(o)) for o in outputs])
+        worth = bonus_points(cell.source)
+        if worth is not None:  # a bonus test: its points are extra credit when it passes
+            return CellResult(grade_id, worth if passed(cell.outputs) else 0.0, worth, outputs)
         points, max_points = determine_grade(cell)
         return CellResult(grade_id, float(points), float(max_points), outputs)
 

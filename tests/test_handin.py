@@ -283,3 +283,29 @@ def test_stderr_message_tells_what_validate_and_grading_do():
     assert "grading does not, so you keep these points" in message
     graded, _ = StderrIsNotFailure().preprocess_cell(nbformat.from_dict(cell), {}, 0)
     assert determine_grade(graded) == (2, 2)                # what autograde scores
+
+
+@pytest.mark.xdist_group("handin_bonus")
+def test_self_check_skipped_extra_credit_is_not_a_problem(tmp_path):
+    """ps3 done except its bonus (AdamW) and its extra-credit question: ready to hand in, the
+    report says the bonus parts are optional; a finished bonus with a wrong answer is reported
+    as a bonus failure, never as a failing test."""
+    release_nb, source_nb = ROOT / "release/ps3/optimizers.ipynb", ROOT / "source/ps3/optimizers.ipynb"
+    (tmp_path / "ps3").mkdir()
+    nb_path = tmp_path / "ps3" / "optimizers.ipynb"
+    nb = make_handin("reference", release_nb, source_nb)
+    stubs = {c.metadata.nbgrader.grade_id: c.source for c in nbformat.read(release_nb, as_version=4).cells
+             if c.metadata.get("nbgrader", {}).get("solution")}
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in ("AdamWOptimizer", "q_extra_credit"):
+            cell.source = stubs[gid]
+    nbformat.write(nb, nb_path)
+    result = handin.self_check(nb_path)
+    report = handin.format_check(nb_path.name, result)
+    print(report)
+    _assert_readable(report)
+    assert result.ready, report
+    assert set(result.optional_open) == {"AdamWOptimizer", "q_extra_credit"}
+    assert {f.cell for f in result.bonus_failures} == {"test_AdamWOptimizer_visible"}
+    assert "optional, skipping them costs nothing" in report and "FAIL" not in report

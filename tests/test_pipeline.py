@@ -96,6 +96,26 @@ def test_grades_discriminate(demo_course):
         assert ref["auto"] == pytest.approx(ref["auto_max"]), f"{ps}: reference lost points"
         assert blank["auto"] == 0, f"{ps}: blank release scored {blank['auto']}"
         assert 0 < bad["auto"] < bad["auto_max"], f"{ps}: typical mistakes scored {bad['auto']}"
+        # bonus tests (tools/extra_credit.py) are extra credit, outside the maximum
+        assert ref["extra"] == pytest.approx(BONUS.get(ps, 0.0)), f"{ps}: reference extra credit {ref['extra']}"
+        assert blank["extra"] == 0, f"{ps}: blank release earned extra credit"
+
+
+# Extra credit the reference earns from autograded bonus tests (ps3: AdamW, 1 + 2 points).
+BONUS = {"ps3": 3.0}
+
+
+def test_bonus_tests_are_extra_credit_in_every_output(demo_course):
+    """ps3's AdamW bonus: not in the maximum (its test cells have 0 points), its 3 points
+    added to the reference's score in the grades export as extra credit."""
+    import csv
+
+    rows = {(r["student_id"], r["assignment"]): r for r in csv.DictReader(open(demo_course / "grades.csv"))}
+    ref = rows[("reference", "ps3")]
+    auto = scores(demo_course)
+    ref_auto = next(r for r in auto if r["student"] == "reference" and r["assignment"] == "ps3")
+    assert float(ref["max_score"]) == ref_auto["auto_max"] + ref_auto["manual_max"]
+    assert float(ref["raw_score"]) == pytest.approx(ref_auto["auto_max"] + BONUS["ps3"])
 
 
 def test_demo_grades_with_the_class_grader(demo_course):

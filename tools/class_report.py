@@ -58,14 +58,16 @@ def collect(course: Path, ps: str, db_url: str | None = None) -> dict:
             for nb in sub.notebooks:
                 for g in nb.grades:
                     if g.cell.cell_type == "code":
-                        auto += g.score or 0.0
+                        auto += (g.score or 0.0) - (g.extra_credit or 0.0)
                         auto_max += g.max_score
                         t = tests.get((nb.name, g.name))
                         if g.auto_score is None:
                             graded = False
                         elif t is not None:
                             t["graded"] += 1
-                            t["passed"] += g.auto_score >= g.max_score
+                            # a bonus test (0 points) passed when it earned its extra credit
+                            t["passed"] += (g.auto_score >= g.max_score if g.max_score
+                                            else bool(g.extra_credit))
                     else:
                         manual_max += g.max_score
             students.append({"student": sub.student.id, "auto": auto, "auto_max": auto_max,

@@ -120,6 +120,10 @@ def grade(course: Path, names: list[str], workers: int | None = None, force: boo
 def scores(course: Path, db_url: str | None = None, course_id: str | None = None) -> list[dict]:
     """Per (student, assignment) automatic and manual scores from the gradebook.
 
+    auto / auto_max: the automatically graded points; extra: extra credit on top
+    of the maximum (passed bonus tests, tools/extra_credit.py, and what graders
+    entered in formgrader).
+
     db_url: any SQLAlchemy URL (default: the course's sqlite gradebook.db).
     """
     from nbgrader.api import Gradebook
@@ -129,17 +133,19 @@ def scores(course: Path, db_url: str | None = None, course_id: str | None = None
     with Gradebook(db_url or f"sqlite:///{course / 'gradebook.db'}", *args) as gb:
         for assignment in gb.assignments:
             for sub in assignment.submissions:
-                auto = manual_max = 0.0
-                auto_max = 0.0
+                auto = manual_max = auto_max = extra = 0.0
                 for nb in sub.notebooks:
                     for g in nb.grades:
+                        bonus = g.extra_credit or 0.0
+                        extra += bonus
                         if g.cell.cell_type == "code":
-                            auto += g.score or 0.0
+                            auto += (g.score or 0.0) - bonus
                             auto_max += g.max_score
                         else:
                             manual_max += g.max_score
                 rows.append({"student": sub.student.id, "assignment": assignment.name,
-                             "auto": auto, "auto_max": auto_max, "manual_max": manual_max})
+                             "auto": auto, "auto_max": auto_max, "manual_max": manual_max,
+                             "extra": extra})
     return rows
 
 
@@ -154,8 +160,10 @@ def print_table(rows: list[dict]) -> None:
         if r["auto"] is None:  # not graded: no scores
             print(f"{r['assignment']:<12}{r['student']:<12}{'-':>9}   {'':<6}{'-':>22}{note}")
             continue
+        extra = f"   +{r['extra']:g} extra credit" if r.get("extra") else ""
         print(f"{r['assignment']:<12}{r['student']:<12}"
-              f"{r['auto']:>9.1f} / {r['auto_max']:<6.1f}{'pending / ' + format(r['manual_max'], '.0f'):>22}{note}")
+              f"{r['auto']:>9.1f} / {r['auto_max']:<6.1f}{'pending / ' + format(r['manual_max'], '.0f'):>22}"
+              f"{extra}{note}")
 
 
 def demo(course: Path, names: list[str]) -> list[dict]:

@@ -255,6 +255,8 @@ def read_submission(db_url: str, cid: str, ps: str, student: str) -> dict | None
             out["notebooks"][nb.name] = {
                 "flagged": nb.flagged, "late_submission_penalty": nb.late_submission_penalty,
                 "grades": {g.name: g.auto_score for g in nb.grades},
+                # set by autograde only for bonus tests (tools/extra_credit.py)
+                "extra": {g.name: g.extra_credit for g in nb.grades if g.extra_credit is not None},
                 "comments": {c.name: c.auto_comment for c in nb.comments}}
     return out
 
@@ -263,8 +265,8 @@ def merge(gb, ps: str, student: str, data: dict) -> None:
     """Write one graded submission into the course gradebook (one transaction).
 
     Same result as `nbgrader autograde --force` on the course gradebook: the
-    automatic fields are replaced, manual scores, comments, extra credit and
-    "flagged" marks kept, and a grade whose manual score exists is flagged for
+    automatic fields (and the extra credit of bonus tests) are replaced, manual
+    scores, comments, graders' extra credit and "flagged" marks kept, and a grade whose manual score exists is flagged for
     review again.
     """
     import warnings
@@ -291,6 +293,8 @@ def merge(gb, ps: str, student: str, data: dict) -> None:
             if g.name in got["grades"]:
                 g.auto_score = got["grades"][g.name]
                 g.needs_manual_grade = g.manual_score is not None or g.auto_score is None
+            if g.name in got.get("extra", {}):  # a bonus test's extra credit is autograded
+                g.extra_credit = got["extra"][g.name]
         for c in nb.comments:
             if c.name in got["comments"]:
                 c.auto_comment = got["comments"][c.name]

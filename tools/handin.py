@@ -40,6 +40,8 @@ from pathlib import Path
 
 import nbformat
 
+from tools.extra_credit import bonus_points
+
 ROOT = Path(__file__).resolve().parent.parent
 CSS = Path(__file__).with_name("pdf_style.css")
 
@@ -87,6 +89,8 @@ class CheckResult:
     empty_written: list[str] = field(default_factory=list)    # written answers still "YOUR ANSWER HERE"
     broken: list[str] = field(default_factory=list)           # answer cells that raise an error
     changed: list[str] = field(default_factory=list)          # test / read-only cells the student edited
+    optional_open: list[str] = field(default_factory=list)    # extra-credit answers not done (fine to skip)
+    bonus_failures: list[Failure] = field(default_factory=list)  # bonus tests that fail (extra credit only)
     fatal: str = ""                                           # the notebook could not be run at all
     seconds: float = 0.0
 
@@ -178,14 +182,19 @@ def self_check(nb_path: Path) -> CheckResult:
     result = CheckResult()
     original = nbformat.read(nb_path, as_version=4)
     stub_text = "YOUR ANSWER HERE"
+    optional = _extra_credit_answers(original)
     for cell in original.cells:
         meta = cell.metadata.get("nbgrader", {})
         if not meta.get("solution"):
             continue
         gid = meta.get("grade_id", "?")
-        if cell.cell_type == "code" and _is_stub(cell.source):
+        open_code = cell.cell_type == "code" and _is_stub(cell.source)
+        open_text = cell.cell_type == "markdown" and cell.source.strip() in ("", stub_text)
+        if (open_code or open_text) and gid in optional:
+            result.optional_open.append(gid)
+        elif open_code:
             result.not_started.append(gid)
-        elif cell.cell_type == "markdown" and cell.source.strip() in ("", stub_text):
+        elif open_text:
             result.empty_written.append(gid)
 
     class _Keep(Validator):
@@ -224,7 +233,7 @@ def self_check(nb_path: Path) -> CheckResult:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type != "code":
             continue
-        if ngu.is_grade(cell) and _has_code(cell.source):
+        if ngu.is_grade(cell) and _has_code(cell.source) and bonus_points(cell.source) is None:
             result.tests += 1
         if ngu.is_solution(cell) and not ngu.is_grade(cell):
             errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
@@ -237,9 +246,33 @@ def self_check(nb_path: Path) -> CheckResult:
             continue
         meta = cell.metadata.nbgrader
         gid = meta.get("grade_id", "?")
-        result.failures.append(Failure(gid, float(meta.get("points", 0) or 0),
-                                       _explain(cell, _tested_name(gid, result.not_started))))
+        worth = bonus_points(cell.source)
+        failure = Failure(gid, float(meta.get("points", 0) or 0) if worth is None else worth,
+                          _explain(cell, _tested_name(gid, result.not_started + result.optional_open)))
+        (result.failures if worth is None else result.bonus_failures).append(failure)
     return result
+
+
+def _extra_credit_answers(nb) -> set[str]:
+    """Answer cells that only earn extra credit (skipping them costs nothing): written answers
+    worth 0 points, and code answers whose tests are all bonus tests (tools/extra_credit.py)."""
+    optional, current, tests = set(), None, []
+
+    def close():
+        if current is not None and tests and all(tests):
+            optional.add(current)
+
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            close()
+            current, tests = meta.get("grade_id"), []
+            if cell.cell_type == "markdown" and meta.get("grade") and not meta.get("points"):
+                optional.add(current)
+        elif meta.get("grade") and cell.cell_type == "code":
+            tests.append(bonus_points(cell.source) is not None)
+    close()
+    return optional
 
 
 _KERNEL_NOISE = ("Kernel is running over TCP without encryption", "Use IPC transport or launch with kernel")
@@ -314,6 +347,12 @@ def format_check(nb_name: str, r: CheckResult) -> str:
         lines.append("  Not started yet (still `raise NotImplementedError()`): " + ", ".join(r.not_started) + ".")
     if r.empty_written:
         lines.append("  Written answers still empty: " + ", ".join(r.empty_written) + ".")
+    if r.bonus_failures:
+        lines.append("  Bonus tests that fail (extra credit only: you can hand in without them):")
+        lines += [f"    - {f.cell} (up to {f.points:g} extra): {f.message}" for f in r.bonus_failures]
+    if r.optional_open:
+        lines.append("  Extra-credit parts not done (optional, skipping them costs nothing): "
+                     + ", ".join(r.optional_open) + ".")
     return "\n".join(lines)
 
 

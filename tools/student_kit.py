@@ -34,7 +34,7 @@ KIT_TEMPLATES = Path(__file__).with_name("kit")
 NAME = "dl-ground-up"
 OUT = ROOT / "build" / "student-kit"
 
-TOOLS = ("__init__.py", "handin.py", "handin_export.py", "pdf_style.css", "setup_env.sh", "setup_system.sh")
+TOOLS = ("__init__.py", "extra_credit.py", "handin.py", "handin_export.py", "pdf_style.css", "setup_env.sh", "setup_system.sh")
 TEMPLATES = ("Makefile", "pyproject.toml", "nbgrader_config.py")
 SKIP_IN_RELEASE = (".ipynb_checkpoints", "__pycache__")
 
