@@ -43,7 +43,7 @@ def passed(outputs) -> bool:
 def is_bonus_test(cell) -> bool:
     meta = cell.metadata.get("nbgrader", {})
     return (cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
-            and bonus_points(cell.source) is not None)
+            and "grade_id" in meta and bonus_points(cell.source) is not None)
 
 
 class AutogradedExtraCredit(NbGraderPreprocessor):
