@@ -266,8 +266,8 @@ def merge(gb, ps: str, student: str, data: dict) -> None:
 
     Same result as `nbgrader autograde --force` on the course gradebook: the
     automatic fields (and the extra credit of bonus tests) are replaced, manual
-    scores, comments, graders' extra credit and "flagged" marks kept, and a grade whose manual score exists is flagged for
-    review again.
+    scores, comments, graders' extra credit and "flagged" marks kept, and a grade
+    whose manual score exists is flagged for review again.
     """
     import warnings
     from datetime import datetime
