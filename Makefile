@@ -13,14 +13,14 @@ ps    ?=
 setup: $(VENV) $(DATA)
 
 $(VENV): requirements.txt pyproject.toml
-	bash tools/setup_env.sh
+	bash scripts/setup_env.sh
 
 $(DATA): $(VENV) datasets/mnist/SHA256SUMS
 	$(PY) -c 'import sys, utils.mnist as m; sys.exit(m.main(["--fetch"]))'
 
 ## Main job: build the student version, grade example hand-ins, feedback, grades.
 demo: setup setup-grading
-	$(PY) -m tools.course demo
+	$(PY) -m dlcourse demo
 
 ## The test suite (CI runs exactly this). Also installs every system package the tests use (root or sudo).
 test: setup setup-system
@@ -30,19 +30,19 @@ test: setup setup-system
 ## tests use (= setup-grading + setup-pdf + postgresql), setup-grading bubblewrap (the grading
 ## sandbox), setup-pdf Chromium, MathJax and poppler (PDF hand-in).
 setup-system:
-	bash tools/setup_system.sh --tests
+	bash scripts/setup_system.sh --tests
 
 setup-grading:
-	bash tools/setup_system.sh --grading
+	bash scripts/setup_system.sh --grading
 
 setup-pdf:
-	bash tools/setup_system.sh --pdf
+	bash scripts/setup_system.sh --pdf
 
 ## Hand in one notebook: self-check, PDF, zip (nb=release/ps1/gradient_descent.ipynb student=jdoe [out=DIR]).
 handin: setup
 	@if [ -z "$(nb)" ] || [ -z "$(student)" ]; then \
 	  echo "usage: make handin nb=release/ps1/<notebook>.ipynb student=<your id> [out=<folder>]"; exit 2; fi
-	$(PY) -m tools.handin "$(nb)" --student "$(student)" $(if $(out),--out "$(out)")
+	$(PY) -m dlcourse handin "$(nb)" --student "$(student)" $(if $(out),--out "$(out)")
 
 ## JupyterLab on the student notebooks in release/ (student=<id> names the zip of File > Save and Export Notebook As > Handin).
 lab: setup
@@ -52,24 +52,24 @@ lab: setup
 ## What students get: build/student-kit/dl-ground-up/ and .zip (release/, utils/, datasets/, hand-in tool;
 ## no solutions, hidden tests or instructor tools). Students run `make lab student=<id>` inside.
 student-kit:
-	$(PY) -m tools.student_kit
+	$(PY) -m dlcourse kit
 
 ## PDFs of every reference notebook, made as a student's hand-in PDF is (reports/pdfs/; ps=ps1 for one).
 pdfs: setup setup-pdf
-	$(PY) -m tools.reference_pdfs $(ps)
+	$(PY) -m dlcourse pdfs $(ps)
 
-## Rebuild source/ notebooks from tools/notebooks/*.md, then release/ from source/.
+## Rebuild source/ notebooks from notebooks/*.md, then release/ from source/.
 notebooks: setup
-	$(PY) -m tools.build_notebooks
-	$(PY) -m tools.course release
+	$(PY) -m dlcourse notebooks
+	$(PY) -m dlcourse release
 
 release: setup
-	$(PY) -m tools.course release
+	$(PY) -m dlcourse release
 
 ## Grade hand-ins under submitted/ in parallel, with feedback, grades.csv and reports/<ps>/index.html
 ## (ps=ps1; workers=N force=1 scheduler=tcp://host:8786 db=postgresql://... course=DIR).
 grade: setup setup-grading
-	$(PY) -m tools.grade_class $(ps) $(if $(workers),--workers $(workers)) $(if $(force),--force) \
+	$(PY) -m dlcourse grade $(ps) $(if $(workers),--workers $(workers)) $(if $(force),--force) \
 	  $(if $(scheduler),--scheduler $(scheduler)) $(if $(db),--db-url "$(db)") $(if $(course),--course "$(course)")
 
 ## Benchmarks (not timed tests): ps5 NumPy MLP vs PyTorch, full-run accuracies of the NumPy MLP,
@@ -77,9 +77,9 @@ grade: setup setup-grading
 ## (reports/bench_grading.md; ps=ps1 n=24); full-run and autograde time of every notebook
 ## (reports/bench_notebooks.md; slow: minutes per notebook).  All run; fails if one missed a target.
 bench: setup setup-grading
-	s=0; $(PY) -m tools.bench_mlp || s=1; \
-	$(PY) -m tools.bench_grading $(if $(ps),--ps $(ps)) $(if $(n),--n $(n)) || s=1; \
-	$(PY) -m tools.bench_notebooks || s=1; \
+	s=0; $(PY) -m benchmarks.bench_mlp || s=1; \
+	$(PY) -m benchmarks.bench_grading $(if $(ps),--ps $(ps)) $(if $(n),--n $(n)) || s=1; \
+	$(PY) -m benchmarks.bench_notebooks || s=1; \
 	exit $$s
 
 clean:

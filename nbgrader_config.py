@@ -1,6 +1,6 @@
 """nbgrader configuration of Deep Learning from the Ground Up.
 
-Used by every nbgrader command run in this folder (and by `python -m tools.course`).
+Used by every nbgrader command run in this folder (and by `python -m dlcourse.course`).
 """
 import os
 
@@ -30,14 +30,14 @@ c.Execute.interrupt_on_timeout = True
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 c.Execute.extra_arguments = []
 
-# Student code runs sandboxed during autograde and validate (tools/sandbox.py,
+# Student code runs sandboxed during autograde and validate (dlcourse/grading/sandbox.py,
 # bubblewrap): it sees only its own folder, the Python environment, utils/ and
 # datasets/; no network; memory capped.  No sandbox -> grading stops, unless
 # allowed explicitly (students self-checking their own code: `make lab` and
 # the hand-in command set COURSE_ALLOW_UNSANDBOXED=1).
-import tools.sandbox  # noqa: E402
+import dlcourse.grading.sandbox  # noqa: E402
 
-tools.sandbox.enable(c)
+dlcourse.grading.sandbox.enable(c)
 c.SandboxedKernelManager.memory_limit = 6 * 2**30   # bytes per kernel (RLIMIT_AS)
 c.SandboxedKernelManager.allow_unsandboxed = False  # or env COURSE_ALLOW_UNSANDBOXED=1
 
@@ -48,7 +48,7 @@ c.Autograde.create_student = True
 c.OverwriteCells.enabled = True
 c.OverwriteCells.add_missing_cells = True
 
-# Course preprocessors (tools/preprocessors.py):
+# Course preprocessors (dlcourse/grading/preprocessors.py):
 # - warnings and progress bars (stderr) in a test cell never cost points; an
 #   exception, failed assertion, timeout or crash still scores 0;
 # - feedback shows each test's name, points, pass/fail and hint -- never the
@@ -58,10 +58,10 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     DeduplicateIds, GetGrades, IgnorePattern,
                                     OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
-import tools.preprocessors  # noqa: E402
-from tools.execute import GuardedExecute  # noqa: E402
-from tools.extra_credit import AutogradedExtraCredit  # noqa: E402
-from tools.preprocessors import (DropEmptyMetadata, FlagForReview, HideHiddenTests, ReportedLimitOutput,  # noqa: E402
+import dlcourse.grading.preprocessors  # noqa: E402
+from dlcourse.grading.execute import GuardedExecute  # noqa: E402
+from dlcourse.grading.extra_credit import AutogradedExtraCredit  # noqa: E402
+from dlcourse.grading.preprocessors import (DropEmptyMetadata, FlagForReview, HideHiddenTests, ReportedLimitOutput,  # noqa: E402
                                  RestoreLockedCells, StderrIsNotFailure)
 
 # RestoreLockedCells re-adds deleted locked cells (the provided imports, helpers), which
@@ -70,13 +70,13 @@ c.Autograde.sanitize_preprocessors = [
     ClearOutput, DeduplicateIds, DropEmptyMetadata, OverwriteKernelspec, OverwriteCells, RestoreLockedCells,
     CheckCellMetadata]
 
-# GuardedExecute (tools/execute.py) is nbgrader's Execute plus: before each test
+# GuardedExecute (dlcourse/grading/execute.py) is nbgrader's Execute plus: before each test
 # cell the test helpers, utils.testing, builtins, numpy and torch are put back as they were
 # when the kernel started (a test whose helpers student code changed while it
 # ran scores 0); a cell that ignores the timeout's interrupt scores 0, the
 # kernel is restarted and grading goes on.  FlagForReview logs hand-ins whose
-# code tries to tamper (tools/tamper.py) and flags them in the gradebook.
-# AutogradedExtraCredit (tools/extra_credit.py): a bonus test (0 points, first line
+# code tries to tamper (dlcourse/grading/tamper.py) and flags them in the gradebook.
+# AutogradedExtraCredit (dlcourse/grading/extra_credit.py): a bonus test (0 points, first line
 # "# Bonus (extra credit): N points") that passes gives N points of extra credit,
 # on top of the assignment's maximum.
 c.Autograde.autograde_preprocessors = [
@@ -84,7 +84,7 @@ c.Autograde.autograde_preprocessors = [
     SaveAutoGrades, AutogradedExtraCredit, AssignLatePenalties, FlagForReview, CheckCellMetadata]
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
 # Feedback gets the files the student handed in, not files their code wrote while graded.
-tools.preprocessors.feedback_copies_handed_in_files_only()
+dlcourse.grading.preprocessors.feedback_copies_handed_in_files_only()
 
 # Keep feedback and autograded notebooks small when a hand-in prints a lot; each cut is
 # logged ("OUTPUT TRUNCATED <student>/<ps>/<notebook>.ipynb: output of cell ... truncated").

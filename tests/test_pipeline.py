@@ -1,7 +1,7 @@
 """End to end through real nbgrader: release, example hand-ins, autograde, feedback, export.
 
-Runs `python -m tools.course demo` (what `make demo` runs: release, example hand-ins,
-tools.grade_class -- the grader of `make grade`) on a scratch copy of
+Runs `python -m dlcourse demo` (what `make demo` runs: release, example hand-ins,
+dlcourse.grading.run -- the grader of `make grade`) on a scratch copy of
 the course, then checks the release matches the committed release/ and that
 the grades discriminate: reference full marks, blank 0, typical mistakes in
 between.
@@ -18,7 +18,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools.course import assignments, copy_course, scores
+from dlcourse.course import assignments, copy_course
+from dlcourse.grading.scores import scores
 
 ROOT = Path(__file__).resolve().parent.parent
 # One demo run shared by these tests: keep them on one xdist worker.
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.xdist_group("pipeline")
 @pytest.fixture(scope="module")
 def demo_course(tmp_path_factory):
     course = copy_course(tmp_path_factory.mktemp("course"))
-    proc = subprocess.run([sys.executable, "-m", "tools.course", "demo", "--course", str(course)],
+    proc = subprocess.run([sys.executable, "-m", "dlcourse", "demo", "--course", str(course)],
                           cwd=ROOT, capture_output=True, text=True, timeout=3600)
     print(proc.stdout[-5000:])
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -96,7 +97,7 @@ def test_grades_discriminate(demo_course):
         assert ref["auto"] == pytest.approx(ref["auto_max"]), f"{ps}: reference lost points"
         assert blank["auto"] == 0, f"{ps}: blank release scored {blank['auto']}"
         assert 0 < bad["auto"] < bad["auto_max"], f"{ps}: typical mistakes scored {bad['auto']}"
-        # bonus tests (tools/extra_credit.py) are extra credit, outside the maximum
+        # bonus tests (dlcourse/grading/extra_credit.py) are extra credit, outside the maximum
         assert ref["extra"] == pytest.approx(BONUS.get(ps, 0.0)), f"{ps}: reference extra credit {ref['extra']}"
         assert blank["extra"] == 0, f"{ps}: blank release earned extra credit"
 
@@ -119,7 +120,7 @@ def test_bonus_tests_are_extra_credit_in_every_output(demo_course):
 
 
 def test_demo_grades_with_the_class_grader(demo_course):
-    """`make demo` grades as `make grade` does (tools.grade_class, one code path): its summary per
+    """`make demo` grades as `make grade` does (dlcourse.grading.run, one code path): its summary per
     assignment, the score table, grading state and log; every hand-in graded, none failed."""
     out = (demo_course / "logs" / "demo_stdout.txt").read_text()
     for ps in assignments(ROOT):
@@ -142,7 +143,7 @@ def test_feedback_and_grades_written(demo_course):
 
 def _hidden_lines(source_nb: Path) -> set[str]:
     """Distinctive lines found only in the hidden tests of a source notebook."""
-    from tools.preprocessors import HIDDEN
+    from dlcourse.cells import HIDDEN
 
     hidden, public = set(), set()
     for cell in nbformat.read(source_nb, as_version=4).cells:

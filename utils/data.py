@@ -4,7 +4,7 @@
     X, y = load_csv_dataset("tiny-classification", "train")   # float64 features, labels
 
 Each dataset folder holds train.csv, test.csv (header row, label last) and
-SHA256SUMS; tools/datasets/ generates them deterministically.
+SHA256SUMS; dlcourse/authoring/datasets/ generates them deterministically.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def dataset_path(name: str, split: str = "train") -> Path:
     folder = datasets_dir() / name
     path = folder / f"{split}.csv"
     fix = ("These files come with the course: restore them with `git checkout datasets/` "
-           "or regenerate them with `python -m tools.datasets`.")
+           "or regenerate them with `python -m dlcourse.authoring.datasets`.")
     if not path.exists():
         raise DatasetError(f"{path} is missing. {fix}")
     sums_file = folder / "SHA256SUMS"

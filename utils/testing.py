@@ -10,7 +10,7 @@ Design rules (nbgrader grades a test cell by its outputs):
   imported (the notebook's first cell, before any student code), so student
   code that later replaces those library functions cannot make a wrong
   answer pass.  Under `nbgrader autograde` the course's grading guard
-  (tools/execute.py) goes further: before every test cell it runs this file
+  (dlcourse/grading/execute.py) goes further: before every test cell it runs this file
   afresh into a new module with pristine builtins and rebinds the helpers,
   so rebinding `check` or patching this module's internals does not help
   either.
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import sys
 import warnings
 
 import numpy as _np
@@ -36,7 +37,11 @@ _errstate = _np.errstate
 _argwhere = _np.argwhere
 _zeros_like = _np.zeros_like
 _catch_warnings = warnings.catch_warnings
-_simplefilter = warnings.simplefilter
+_filterwarnings = warnings.filterwarnings
+_setprofile = sys.setprofile
+_getprofile = sys.getprofile
+_ufunc = _np.ufunc
+_getattr, _setattr, _id = getattr, setattr, id
 _sqrt = math.sqrt
 _isinstance = isinstance
 _float = float
@@ -158,18 +163,184 @@ def numeric_grad(fn, x, eps: float = 1e-6):
     return grad
 
 
+# The floating-point problems strict_numerics() turns into errors: NumPy's own (errstate), and
+# RuntimeWarnings about them from any library.  Every other warning (a DeprecationWarning, a
+# UserWarning such as torch's "To copy construct from a tensor") stays a warning: it never costs points.
+FLOAT_PROBLEMS = r".*(overflow|invalid value|divide by zero|division by zero)"
+
+
 @contextlib.contextmanager
 def strict_numerics():
-    """Turn NumPy floating-point warnings and Python warnings into errors.
+    """Turn floating-point problems into errors: overflow, invalid values (nan from inf - inf,
+    0 * inf, ...) and division by zero, whether NumPy reports them (errstate) or a library
+    warns about them (RuntimeWarning).  Underflow to 0 (exp(-1000)) is harmless and allowed;
+    other warnings are left alone.
 
-    Used to check that code is stable for extreme inputs: an overflow in
-    np.exp raises instead of quietly producing inf.
+    Used to check that code is stable for extreme inputs: an overflow in np.exp raises
+    instead of quietly producing inf.
     """
     with _catch_warnings():
-        _simplefilter("error")
-        # Underflow to 0 (e.g. exp(-1000)) is harmless and allowed.
+        _filterwarnings("error", message=FLOAT_PROBLEMS, category=RuntimeWarning)
         with _errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
             yield
+
+
+class ForbiddenCall(TestFailure):
+    """The student's code called a library function the exercise rules out."""
+
+
+def _qualified(obj) -> str:
+    """A readable public name: torch.sigmoid, torch.Tensor.sigmoid, scipy.special.expit, ..."""
+    name = _getattr(obj, "__qualname__", None) or _getattr(obj, "__name__", "?")
+    if _isinstance(obj, _ufunc):
+        module = "scipy.special" if _getattr(sys.modules.get("scipy.special"), name, None) is obj else "numpy"
+    else:
+        owner = _getattr(obj, "__objclass__", None) or _getattr(_getattr(obj, "__self__", None), "__class__", None)
+        module = _getattr(obj, "__module__", None) or _getattr(owner, "__module__", None) or ""
+    return _public(module, name)
+
+
+def _public(module: str, name: str) -> str:
+    module = {"torch._C._VariableFunctions": "torch", "torch._C._nn": "torch.nn.functional",
+              "torch._C._special": "torch.special"}.get(module, module)
+    name = name.replace("_VariableFunctionsClass.", "").replace("TensorBase.", "Tensor.")
+    if name.startswith("special_"):
+        name = name[len("special_"):]
+    public = [part for n, part in enumerate(module.split(".")) if n == 0 or not part.startswith("_")]
+    return ".".join(public + [name]) if module else name
+
+
+class _CallWatch:
+    """Records calls of given functions while active (see forbidden_calls)."""
+
+    def __init__(self, funcs, modules, allow):
+        self.codes, self.builtins, self.methods, self.ufuncs = {}, {}, [], []
+        for f in funcs:
+            code = _getattr(f, "__code__", None)
+            if code is not None:
+                self.codes[_id(code)] = _qualified(f)
+            elif _isinstance(f, _ufunc):
+                self.ufuncs.append((f, _qualified(f)))
+            elif _getattr(f, "__objclass__", None) is not None:   # a method descriptor: Tensor.sigmoid
+                self.methods.append((f.__objclass__, f.__name__, _qualified(f)))
+            else:
+                self.builtins[_id(f)] = _qualified(f)
+        self.modules = tuple(modules)
+        self.allowed = {_id(_getattr(f, "__code__", f)) for f in allow}
+        self.calls: list[str] = []
+
+    def _note(self, what: str) -> None:
+        if what not in self.calls:
+            self.calls.append(what)
+
+    def _c_call(self, arg) -> None:
+        if _id(arg) in self.allowed:
+            return
+        if _id(arg) in self.builtins:
+            return self._note(self.builtins[_id(arg)])
+        owner = _getattr(arg, "__self__", None)
+        name = _getattr(arg, "__name__", "")
+        for cls, method, what in self.methods:
+            if name == method and _isinstance(owner, cls):
+                return self._note(what)
+        module = _getattr(arg, "__module__", None) or _getattr(owner, "__name__", "")
+        if self.modules and _isinstance(module, str) and module.startswith(self.modules):
+            self._note(_qualified(arg))
+
+    def __call__(self, frame, event, arg):
+        if event == "c_call":
+            self._c_call(arg)
+        elif event == "call":
+            code = frame.f_code
+            if _id(code) in self.allowed:
+                return
+            if _id(code) in self.codes:
+                self._note(self.codes[_id(code)])
+            elif self.modules:
+                module = frame.f_globals.get("__name__", "")
+                if _isinstance(module, str) and module.startswith(self.modules):
+                    self._note(_public(module, _getattr(code, "co_qualname", code.co_name)))
+
+
+def _recording(ufunc, what, watch):
+    def wrapper(*args, **kwargs):
+        watch._note(what)
+        return ufunc(*args, **kwargs)
+    return wrapper
+
+
+@contextlib.contextmanager
+def forbidden_calls(*funcs, modules=(), allow=(), namespace=None, what="this exercise", hint=""):
+    """Fail if the code run inside the block calls any of `funcs` or anything of `modules`.
+
+    funcs:     functions, builtins (torch.sigmoid), methods (torch.Tensor.sigmoid) or NumPy/SciPy
+               ufuncs (scipy.special.expit) the exercise does by hand; caught under any name the
+               student bound them to (`from torch import sigmoid as s` too).
+    modules:   module name prefixes, e.g. ("torch",) or ("scipy.special", "torch.optim"): any call
+               of a function defined there counts.
+    allow:     functions allowed although they are in `modules`.
+    namespace: the notebook's globals(); ufuncs bound there under other names are watched too.
+
+    The student's code runs normally; at the end of the block a ForbiddenCall names what was
+    called, e.g. "Hint: sigmoid must be computed by hand: it called torch.sigmoid, which this
+    exercise does not allow (see the instructions above)."
+    """
+    watch = _CallWatch(funcs, modules, allow)
+    patched = []   # (owner, name, original, its name): ufuncs swapped for recording wrappers
+    for uf, what_uf in watch.ufuncs:
+        homes = [sys.modules.get(_getattr(uf, "__module__", None) or "")]
+        homes += [m for m in (sys.modules.get("scipy.special"), sys.modules.get("numpy")) if m is not None]
+        for home in homes:
+            for name in (_getattr(uf, "__name__", ""),):
+                if home is not None and _getattr(home, name, None) is uf:
+                    patched.append((home, name, uf, what_uf))
+        if namespace is not None:
+            for name, value in list(namespace.items()):
+                if value is uf:
+                    patched.append((namespace, name, uf, what_uf))
+    for owner, name, uf, what_uf in patched:
+        wrapper = _recording(uf, what_uf, watch)
+        if _isinstance(owner, dict):
+            owner[name] = wrapper
+        else:
+            _setattr(owner, name, wrapper)
+    previous = _getprofile()
+    _setprofile(watch)
+    try:
+        yield watch
+    finally:
+        _setprofile(previous)
+        for owner, name, uf, _ in patched:
+            if _isinstance(owner, dict):
+                owner[name] = uf
+            else:
+                _setattr(owner, name, uf)
+    if watch.calls:
+        called = ", ".join(watch.calls[:3])
+        raise ForbiddenCall(f"Hint: {what} must be done by hand: it called {called}, which this exercise "
+                            f"does not allow (see the instructions above). {hint}".strip())
+
+
+@contextlib.contextmanager
+def using(namespace: dict, **names):
+    """Bind `names` in the notebook's namespace for the block, then put back what was there.
+
+    A test of one answer that needs an earlier answer runs with the reference version of it,
+    so one mistake costs points only where it is made:
+        with using(globals(), bce_loss=_reference_bce_loss):
+            loss = evaluate(params, x, y)
+    """
+    missing = object()
+    saved = {name: namespace.get(name, missing) for name in names}
+    namespace.update(names)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
 
 
 def passed(message: str = "All visible tests passed.") -> None:

@@ -1,0 +1,113 @@
+"""The notebook build: MyST text sources (jupytext) -> source/*.ipynb, and back."""
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from dlcourse.authoring import build as bn
+from dlcourse.cells import is_test_cell
+
+MYST = '''---
+kernelspec:
+  display_name: Python 3 (ipykernel)
+  language: python
+  name: python3
+---
+
++++ {"nbgrader": {"grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}}
+
+# Title
+
+```{code-cell} ipython3
+---
+nbgrader:
+  grade: false
+  grade_id: f
+  locked: false
+  schema_version: 3
+  solution: true
+  task: false
+---
+def f():
+    ### BEGIN SOLUTION
+    return 1
+    ### END SOLUTION
+```
+
+```{code-cell} ipython3
+---
+nbgrader:
+  grade: true
+  grade_id: test_f
+  locked: true
+  points: 2
+  schema_version: 3
+  solution: false
+  task: false
+---
+assert f() == 1
+```
+
++++ {"nbgrader": {"grade": true, "grade_id": "q", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}}
+
+model answer
+
+```{code-cell} ipython3
+y = 2
+```
+'''
+
+
+def test_myst_source_gives_every_kind_of_cell():
+    nb = bn.from_text(MYST)
+    got = [(c.cell_type, c.id, c.metadata.get("nbgrader", {}).get("points"), c.metadata.get("tags"))
+           for c in nb.cells]
+    assert got == [("markdown", "intro", None, None), ("code", "f", None, None),
+                   ("code", "test_f", 2, ["raises-exception"]), ("markdown", "q", 3, None),
+                   ("code", "cell-004", None, None)]
+    assert nb.metadata["kernelspec"]["name"] == "python3" and "jupytext" not in nb.metadata
+
+
+def test_ids_come_from_grade_ids_whatever_an_editor_did():
+    """JupyterLab gives cells random ids; converting back keeps the grade_id ones."""
+    nb = bn.from_text(MYST)
+    for n, cell in enumerate(nb.cells):
+        cell["id"] = f"random{n}x"
+        cell.outputs = [] if cell.cell_type == "code" else cell.get("outputs")
+    assert bn.render(bn.from_text(bn.to_text(nb))) == bn.render(bn.from_text(MYST))
+
+
+@pytest.mark.parametrize("text,error", [
+    (MYST.replace("grade_id: test_f", "grade_id: f"), "used twice"),
+    (MYST.replace("  grade_id: test_f\n", ""), "without a grade_id"),
+])
+def test_format_errors_are_clear(text, error):
+    with pytest.raises(bn.NotebookSyntaxError, match=error):
+        bn.from_text(text)
+
+
+def test_source_notebooks_are_built_from_their_text():
+    stale = bn.build(check=True)
+    assert not stale, f"out of date, run `make notebooks`: {stale}"
+
+
+def test_text_sources_round_trip_exactly():
+    """Each text source is what jupytext writes for its notebook: source -> MyST -> source
+    loses nothing, so edits made in JupyterLab convert back (`dlcourse notebooks --from-source`)."""
+    assert not bn.not_canonical(), "run `dlcourse notebooks --from-source` after `make notebooks`"
+    for md, ipynb in bn.targets():
+        nb = nbformat.read(ipynb, as_version=4)
+        assert bn.render(bn.from_text(bn.to_text(nb))) == ipynb.read_text(encoding="utf-8"), ipynb
+
+
+def test_every_test_cell_lets_run_all_go_on():
+    for _, ipynb in bn.targets():
+        for cell in nbformat.read(ipynb, as_version=4).cells:
+            tagged = bn.RUN_ALL_GOES_ON in cell.metadata.get("tags", [])
+            assert tagged == is_test_cell(cell), f"{ipynb.name}:{cell.id}"
+
+
+def test_source_notebooks_have_no_outputs():
+    for _, ipynb in bn.targets():
+        nb = nbformat.read(ipynb, as_version=4)
+        assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), ipynb

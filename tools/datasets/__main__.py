@@ -1,3 +1,0 @@
-from . import write_all
-
-write_all()
