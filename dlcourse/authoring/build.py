@@ -1,6 +1,6 @@
 """notebooks/<ps>/<name>.md (MyST Markdown, jupytext) -> source/<ps>/<name>.ipynb.
 
-    dlcourse notebooks              build every source notebook that is out of date
+    dlcourse notebooks [ps/name ...]  build every (or the named) source notebook that is out of date
     dlcourse notebooks --check      only report stale notebooks and non-canonical text sources
     dlcourse notebooks --from-source  write the text sources from source/*.ipynb (after editing
                                       a notebook in JupyterLab, e.g. with nbgrader's toolbar)
@@ -85,15 +85,22 @@ def render(nb: nbformat.NotebookNode) -> str:
     return nbformat.writes(nb) + "\n"
 
 
-def targets() -> list[tuple[Path, Path]]:
-    """(text source, notebook) pairs for every notebook of the course."""
-    return [(md, SOURCE_DIR / md.parent.name / (md.stem + ".ipynb")) for md in sorted(TEXT_DIR.glob("*/*.md"))]
+def targets(names: list[str] | None = None) -> list[tuple[Path, Path]]:
+    """(text source, notebook) pairs for every notebook of the course, or those named `ps/name`."""
+    pairs = [(md, SOURCE_DIR / md.parent.name / (md.stem + ".ipynb")) for md in sorted(TEXT_DIR.glob("*/*.md"))]
+    if names:
+        wanted = {n.removesuffix(".md").removesuffix(".ipynb").strip("/") for n in names}
+        unknown = wanted - {f"{md.parent.name}/{md.stem}" for md, _ in pairs}
+        if unknown:
+            raise NotebookSyntaxError(f"no notebook {', '.join(sorted(unknown))} in notebooks/ (names are ps/name)")
+        pairs = [(md, nb) for md, nb in pairs if f"{md.parent.name}/{md.stem}" in wanted]
+    return pairs
 
 
-def build(check: bool = False) -> list[Path]:
-    """Write (or, with check, compare) every source notebook; returns the stale ones."""
+def build(check: bool = False, names: list[str] | None = None) -> list[Path]:
+    """Write (or, with check, compare) every (or the named) source notebook; returns the stale ones."""
     stale = []
-    for md, ipynb in targets():
+    for md, ipynb in targets(names):
         text = render(from_text(md.read_text(encoding="utf-8"), str(md.relative_to(ROOT))))
         if ipynb.exists() and ipynb.read_text(encoding="utf-8") == text:
             continue
@@ -127,6 +134,7 @@ def from_source(names: list[Path] | None = None) -> list[Path]:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("names", nargs="*", help="notebooks to build, as ps/name (default: all)")
     ap.add_argument("--check", action="store_true", help="only report stale notebooks and non-canonical sources")
     ap.add_argument("--from-source", action="store_true", help="write notebooks/*.md from source/*.ipynb")
     args = ap.parse_args(argv)
@@ -134,7 +142,7 @@ def main(argv=None) -> int:
         if args.from_source:
             from_source()
             return 0
-        stale = build(check=args.check)
+        stale = build(check=args.check, names=args.names)
         odd = not_canonical() if args.check else []
     except NotebookSyntaxError as e:
         print(f"notebooks: {e}", file=sys.stderr)
