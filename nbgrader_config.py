@@ -30,16 +30,20 @@ c.Execute.interrupt_on_timeout = True
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 c.Execute.extra_arguments = []
 
-# Student code runs sandboxed during autograde and validate (dlcourse/grading/sandbox.py,
-# bubblewrap): it sees only its own folder, the Python environment, utils/ and
-# datasets/; no network; memory capped.  No sandbox -> grading stops, unless
-# allowed explicitly (students self-checking their own code: `make lab` and
-# the hand-in command set COURSE_ALLOW_UNSANDBOXED=1).
+# Student code runs sandboxed during autograde and validate (dlcourse/grading/sandbox/: a
+# jupyter_client kernel provisioner around bubblewrap): it sees only its own folder, the Python
+# environment, utils/ and datasets/; no network; own PID namespace.  Each kernel is capped, and
+# everything it started ends with it.  No sandbox -> grading stops, unless allowed explicitly
+# (students self-checking their own code: `make lab` and the hand-in command set
+# COURSE_ALLOW_UNSANDBOXED=1).
 import dlcourse.grading.sandbox  # noqa: E402
 
-dlcourse.grading.sandbox.enable(c)
-c.SandboxedKernelManager.memory_limit = 6 * 2**30   # bytes per kernel (RLIMIT_AS)
-c.SandboxedKernelManager.allow_unsandboxed = False  # or env COURSE_ALLOW_UNSANDBOXED=1
+dlcourse.grading.sandbox.enable(c)  # nbgrader's kernels: the "course-sandbox" kernel spec
+c.SandboxProvisioner.memory_limit = 6 * 2**30   # bytes per kernel process (RLIMIT_AS); the tree: + 2 x disk
+c.SandboxProvisioner.tasks_limit = 256          # processes + threads of a kernel's tree (cgroup pids)
+c.SandboxProvisioner.cpu_limit = 1.0            # cores for a kernel's tree (cgroup cpu quota): a worker's share
+c.SandboxProvisioner.disk_limit = 512 * 2**20   # bytes: its folder and its /tmp, each a tmpfs of this size
+c.SandboxProvisioner.allow_unsandboxed = False  # or env COURSE_ALLOW_UNSANDBOXED=1
 
 # A hand-in from a student not yet in the gradebook is added, not refused.
 c.Autograde.create_student = True

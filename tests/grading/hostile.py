@@ -10,6 +10,7 @@ course's configuration.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -177,6 +178,34 @@ def thief_code(course: Path, write: bool = True, port: int | None = None) -> str
                  "    _loot.append('CONNECTED')\n"
                  "except OSError as _e:\n    _loot.append('NO NETWORK ' + type(_e).__name__)\n")
     return code + "open('loot.txt', 'w').write('\\n'.join(_loot))\n"
+
+
+def processes_with(marker: str) -> list[int]:
+    """Host pids of the processes whose command line or environment holds `marker`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit() and proc.name != str(os.getpid()):
+            for what in ("cmdline", "environ"):
+                try:
+                    if marker.encode() in (proc / what).read_bytes():
+                        found.append(int(proc.name))
+                        break
+                except OSError:
+                    continue
+    return found
+
+
+def coalesced(outputs) -> list:
+    """Outputs with consecutive stream messages of the same stream joined: a print may arrive as
+    one message or as several (timing), the text is what counts."""
+    out = []
+    for o in outputs:
+        if o.get("output_type") == "stream" and out and out[-1].get("output_type") == "stream" \
+                and out[-1].get("name") == o.get("name"):
+            out[-1] = {**out[-1], "text": out[-1]["text"] + o["text"]}
+        else:
+            out.append(dict(o))
+    return out
 
 
 def _cell(nb, grade_id):

@@ -13,15 +13,19 @@ both stop unless allowed, and then the same hand-in does read source/
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import subprocess
 import textwrap
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
+from jupyter_client.manager import AsyncKernelManager
+from traitlets.config import Config
 
-from tests.grading.hostile import thief_code
+from tests.grading.hostile import coalesced, processes_with, thief_code
 from dlcourse import course as C
 from dlcourse.grading import sandbox
 from dlcourse.authoring.examples import make_handin
@@ -33,6 +37,8 @@ pytestmark = pytest.mark.xdist_group("sandbox")
 SECRET = "HIDDEN-TEST-SECRET-42"
 MARKER = "PWNED-BY-STUDENT-7f3a"
 PROBE = "pwned-by-student-7f3a.txt"  # a file the kernel tries to create in utils/ and datasets/
+ORPHAN = f"orphan-of-a-grading-kernel-{os.getpid()}"  # in the command line of processes left behind
+DISK = 32 * 2**20  # the disk cap of the test kernel: its folder and its /tmp
 
 
 def _course_code_dirs() -> list[Path]:
@@ -56,9 +62,19 @@ def _fake_course(root: Path) -> Path:
     return alice
 
 
-async def _run_in_kernel(cwd: Path, snippets: dict[str, str], **traits) -> dict[str, str]:
-    """Start one kernel in cwd, run each snippet, return its stdout (or 'ename: evalue')."""
-    km = sandbox.SandboxedKernelManager(kernel_name="python3", **traits)
+def _config(**traits) -> Config:
+    """The course's sandbox selection (sandbox.enable) with these SandboxProvisioner settings."""
+    c = Config()
+    sandbox.enable(c)
+    for name, value in traits.items():
+        setattr(c.SandboxProvisioner, name, value)
+    return c
+
+
+async def _run_in_kernel(cwd: Path, snippets: dict[str, str], during=None, **traits) -> dict[str, str]:
+    """Start one grading kernel in cwd, run each snippet, return its stdout (or 'ename: evalue');
+    `during(km, out)` runs after the snippets, while the kernel is still up."""
+    km = AsyncKernelManager(kernel_name=sandbox.KERNEL_NAME, config=_config(**traits))
     t = time.perf_counter()
     await km.start_kernel(cwd=str(cwd))
     kc = km.client()
@@ -67,7 +83,7 @@ async def _run_in_kernel(cwd: Path, snippets: dict[str, str], **traits) -> dict[
     try:
         await kc.wait_for_ready(timeout=120)
         out["_start_s"] = str(time.perf_counter() - t)
-        out["_sandboxed"] = str(km.sandboxed)
+        out["_sandboxed"] = str(km.provisioner.sandboxed)
         for name, code in snippets.items():
             chunks: list[str] = []
 
@@ -79,6 +95,8 @@ async def _run_in_kernel(cwd: Path, snippets: dict[str, str], **traits) -> dict[
                     chunks.append(f"{c['ename']}: {c['evalue']}")
             await kc.execute_interactive(textwrap.dedent(code), output_hook=hook, timeout=120)
             out[name] = "".join(chunks).strip()
+        if during is not None:
+            during(km, out)
     finally:
         kc.stop_channels()
         await km.shutdown_kernel(now=True)
@@ -147,11 +165,63 @@ def inside(tmp_path_factory):
                         open(os.path.join(d, name), mode).close(); print('WROTE', d, name)
                     except OSError as e:
                         print('DENIED', type(e).__name__)""",
+        # caps: CPU (3 busy processes, 2 s), disk (its folder, its /tmp), orphans, tasks (last)
+        "cpu": """
+            import resource, subprocess, sys, time
+            busy = "import time\\nt = time.time()\\nwhile time.time() - t < 2: pass"
+            t = time.time()
+            for p in [subprocess.Popen([sys.executable, '-c', busy]) for _ in range(3)]:
+                p.wait()
+            used = resource.getrusage(resource.RUSAGE_CHILDREN)
+            print(round((used.ru_utime + used.ru_stime) / (time.time() - t), 2))""",
+        "disk": """
+            import errno, os
+            def fill(path):
+                n = 0
+                try:
+                    with open(path, 'wb') as f:
+                        while n < 10_000:
+                            f.write(b'x' * 2**20); f.flush(); n += 1
+                except OSError as e:
+                    return f'{errno.errorcode[e.errno]} {n}'
+                return f'WROTE {n}'
+            print(fill('filler.bin'), fill('/tmp/filler.bin'))
+            os.remove('/tmp/filler.bin')""",
+        "orphans": f"""
+            import os, subprocess, sys, time
+            sleeper = [sys.executable, '-c', 'import time; time.sleep(600)']
+            if os.fork() == 0:
+                try:
+                    os.setsid()
+                    if os.fork() == 0:
+                        os.execv(sys.executable, sleeper + [{ORPHAN!r} + '-double-fork'])
+                finally:
+                    os._exit(0)
+            subprocess.Popen(sleeper + [{ORPHAN!r} + '-new-session'], start_new_session=True)
+            time.sleep(0.5)
+            print('started')""",
+        "tasks": """
+            import subprocess, sys
+            bomb = ("import os, time\\nn = 0\\ntry:\\n    while n < 5000:\\n"
+                    "        if os.fork() == 0:\\n            time.sleep(2); os._exit(0)\\n"
+                    "        n += 1\\nexcept OSError as e:\\n    print(n, type(e).__name__)")
+            print(subprocess.run([sys.executable, '-c', bomb], capture_output=True, text=True).stdout.strip())""",
     }
+
+    def during(km, out):
+        group = km.provisioner.group
+        out["_orphans_alive"] = len(processes_with(ORPHAN))
+        out["_group"] = group
+        out["_group_tasks"] = group.tasks() if group else 0
+        quota = [d / f for d in (group.dirs if group else []) for f in ("cpu.max", "cpu.cfs_quota_us")
+                 if (d / f).exists()]
+        out["_cpu_quota"] = quota[0].read_text().strip() if quota else "CPUQuota" if group and group.unit else ""
+
     try:
-        out = asyncio.run(_run_in_kernel(alice, snippets))
+        out = asyncio.run(_run_in_kernel(alice, snippets, during, disk_limit=DISK))
     finally:
         server.close()
+    out["_orphans_after"] = len(processes_with(ORPHAN))
     return root, alice, out
 
 
@@ -212,23 +282,86 @@ def test_memory_bomb_is_memory_error_and_kernel_survives(inside):
     assert out["alive"] == "still here 42"
 
 
+def _caps_here() -> None:
+    note = sandbox.caps_note()
+    if note:
+        pytest.skip(f"this machine offers no cgroup for the caps: {note}")
+
+
+def test_tasks_are_capped(inside):
+    """A process forking until refused gets BlockingIOError short of the cap: the kernel's whole
+    tree (its threads, the bomb, its children) stays within tasks_limit."""
+    _caps_here()
+    out = inside[2]
+    n, error = out["tasks"].split()
+    assert error == "BlockingIOError" and 100 < int(n) < 256, out["tasks"]
+
+
+def test_cpu_is_capped(inside):
+    """Three busy processes share one core (cpu_limit 1.0): they used at most about one core's time."""
+    _caps_here()
+    out = inside[2]
+    assert float(out["cpu"]) < 1.3, f"3 busy processes used {out['cpu']} cores"
+    assert out["_cpu_quota"] in ("100000", "100000 100000", "CPUQuota"), out["_cpu_quota"]  # while it ran
+    assert out["_group_tasks"] > 2  # the group held the kernel's processes
+
+
+def test_disk_is_capped(inside):
+    """Filling its folder or /tmp ends in ENOSPC (an OSError in the cell) near DISK; the kernel goes
+    on; what the folder held comes back to the real one, /tmp does not, nothing beyond the cap."""
+    _, alice, out = inside
+    error, mib, tmp_error, tmp_mib = out["disk"].split()
+    assert error == tmp_error == "ENOSPC", out["disk"]
+    assert DISK // 2**20 - 4 <= int(mib) < DISK // 2**20 and DISK // 2**20 - 4 <= int(tmp_mib) < DISK // 2**20
+    written = (alice / "filler.bin").stat().st_size
+    assert DISK - 4 * 2**20 <= written <= DISK
+    assert sum(p.stat().st_size for p in alice.rglob("*") if p.is_file()) <= DISK
+    assert out["alive"] == "still here 42"
+
+
+def test_every_process_ends_with_the_kernel(inside):
+    """A double-forked orphan in a new session and a process started in a new session run while the
+    kernel does (seen on the host) and are gone once it is shut down; so is its cgroup."""
+    out = inside[2]
+    assert out["orphans"] == "started" and out["_orphans_alive"] == 2, out
+    assert out["_orphans_after"] == 0, processes_with(ORPHAN)
+    assert not [d for d in (out["_group"].dirs if out["_group"] else []) if d.exists()]
+
+
+def test_without_cgroups_one_warning_and_no_caps(tmp_path, caplog):
+    """Where no cgroup can be used (here: a delegated cgroup folder that does not exist), the kernel
+    starts all the same, uncapped, and the log says so in one line."""
+    from dlcourse.grading.sandbox import provisioner
+
+    provisioner._warned.clear()
+
+    def during(km, out):
+        out["_group"] = km.provisioner.group
+
+    with caplog.at_level("WARNING"):
+        out = asyncio.run(_run_in_kernel(tmp_path, {"alive": "print(6 * 7)"}, during,
+                                         cgroup_parent="/nonexistent/cgroup"))
+    warnings = [r.getMessage() for r in caplog.records if "NOT capped" in r.getMessage()]
+    assert len(warnings) == 1 and "\n" not in warnings[0], warnings
+    assert out["alive"] == "42" and out["_sandboxed"] == "True" and out["_group"] is None
+
+
 def _nb(*sources):
     return nbformat.v4.new_notebook(
         cells=[nbformat.v4.new_code_cell(s) for s in sources],
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
 
 
-def test_loops_are_stopped_by_the_course_executor(tmp_path):
+def test_loops_are_stopped_by_the_course_executor(tmp_path, monkeypatch):
     """The course's Execute (sandboxed by sandbox.enable) interrupts a busy loop by message; a
     loop ignoring SIGINT times out: its kernel is killed, a new one started, the cells before it
-    re-run (not the test cells), and the notebook goes on."""
-    from traitlets.config import Config
-
+    re-run (not the test cells), and the notebook goes on.  No kernel process is left after."""
     from dlcourse.grading import tamper
     from dlcourse.grading.execute import GuardedExecute
 
-    c = Config()
-    sandbox.enable(c)
+    mark = f"kernel-of-test-loops-{os.getpid()}"
+    monkeypatch.setenv("COURSE_TEST_KERNEL_MARK", mark)  # every kernel's environment holds it
+    c = _config()
     nb = _nb("state = 41",
              "import time\nwhile True: time.sleep(0.01)",
              "print('after', state)",
@@ -245,27 +378,23 @@ def test_loops_are_stopped_by_the_course_executor(tmp_path):
     assert stuck["ename"] == tamper.STUCK and tamper.RESTART_NOTE in stuck["evalue"], stuck
     assert nb.cells[4].outputs[0]["text"] == "resumed 42\n"  # the fresh kernel got the state back
     assert took < 60, f"stopping the loops took {took:.0f}s"
-    beat = tmp_path / "beat"
-    first = beat.stat().st_mtime_ns
-    time.sleep(1.0)
-    assert beat.stat().st_mtime_ns == first, "the SIGINT-ignoring kernel is still running"
+    assert (tmp_path / "beat").exists()  # the stuck kernel's file came back from its capped folder
+    assert not processes_with(mark), "a kernel (the SIGINT-ignoring one?) is still running"
 
 
 def _comparable_outputs(nb):
+    """What a cell showed: one print may arrive as one stream message or two (timing): coalesced."""
     return [(c.get("execution_count"), [(o["output_type"], o.get("name"), o.get("text"), o.get("ename"),
-                                         (o.get("data") or {}).get("text/plain")) for o in c.outputs])
+                                         (o.get("data") or {}).get("text/plain")) for o in coalesced(c.outputs)])
             for c in nb.cells if c.cell_type == "code"]
 
 
 def test_guard_is_invisible_to_a_correct_notebook(tmp_path):
     """ps1 as the instructor wrote it (reference answers, hidden tests) runs exactly the same
     with and without the test-helper guard: same outputs, same counts, nothing on stderr."""
-    from traitlets.config import Config
-
     from dlcourse.grading.execute import GuardedExecute
 
-    c = Config()
-    sandbox.enable(c)
+    c = _config()
     runs = {}
     for guarded in (True, False):
         nb = nbformat.read(ROOT / "source" / "ps1" / "gradient_descent.ipynb", as_version=4)
@@ -282,11 +411,33 @@ def test_without_bwrap_kernels_refuse_unless_allowed(tmp_path, monkeypatch):
     alice = _fake_course(tmp_path)
     with pytest.raises(sandbox.SandboxUnavailable, match="cannot sandbox student code"):
         asyncio.run(_run_in_kernel(alice, {}, bwrap="/nonexistent/bwrap"))
+
+    def during(km, out):
+        out["_group"] = km.provisioner.group
+
     out = asyncio.run(_run_in_kernel(alice, {"source": _try_read("../../../source/ps1/nb.ipynb"),
                                              "limit": "import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0])"},
-                                     bwrap="/nonexistent/bwrap", allow_unsandboxed=True))
+                                     during, bwrap="/nonexistent/bwrap", allow_unsandboxed=True))
     assert out["_sandboxed"] == "False" and out["source"] == SECRET  # no isolation, as asked
     assert out["limit"] == str(6 * 2 ** 30)  # the memory cap still applies
+    assert out["_group"] is not None or sandbox.caps_note()  # and so do the cgroup caps
+
+
+def test_probe_starts_the_kernel_the_jobs_start(tmp_path, monkeypatch):
+    """The up-front check starts a real grading kernel from the course's configuration: '' when it
+    answers; a kernel that dies on start (here: a memory cap Python cannot start under) is reported
+    with what it said; no sandbox is reported as such."""
+    monkeypatch.delenv(sandbox.ENV_ALLOW, raising=False)
+    config = (ROOT / "nbgrader_config.py").read_text()
+    t = time.perf_counter()
+    assert sandbox.probe_kernel(config) == ""
+    took = time.perf_counter() - t
+    dying = sandbox.probe_kernel(config + "\nc.SandboxProvisioner.memory_limit = 2**20\n")
+    assert dying.startswith("a grading kernel did not start: ") and "\n" not in dying, dying
+    no_bwrap = sandbox.probe_kernel(config + "\nc.SandboxProvisioner.bwrap = 'bwrap-not-installed'\n")
+    assert no_bwrap.startswith("'bwrap-not-installed' not found"), no_bwrap
+    assert sandbox.probe_kernel(config.replace("dlcourse.grading.sandbox.enable(c)", "")) == ""  # not sandboxed
+    assert took < 60, f"the probe took {took:.0f}s"
 
 
 # --- end to end: nbgrader autograde with the course's configuration ---------------------
@@ -320,7 +471,7 @@ def test_autograde_stops_without_sandbox_unless_allowed(scratch, monkeypatch):
     # What a sandboxed hand-in cannot do (tests/grading/test_hostile.py, "escape"), unsandboxed it can.
     _handin(course, "reader", thief_code(course, write=False))
     args = ("autograde", "ps1", "--force", "--student", "reader",
-            "--SandboxedKernelManager.bwrap=/nonexistent/bwrap")
+            "--SandboxProvisioner.bwrap=/nonexistent/bwrap")
     monkeypatch.delenv(sandbox.ENV_ALLOW, raising=False)
     proc = C.nbgrader(course, *args, check=False)
     assert proc.returncode != 0
@@ -353,7 +504,7 @@ def test_validate_is_sandboxed(scratch, monkeypatch):
     assert "NOT sandboxed" not in said and SECRET not in said
     loot.unlink()
 
-    no_bwrap = "--SandboxedKernelManager.bwrap=/nonexistent/bwrap"
+    no_bwrap = "--SandboxProvisioner.bwrap=/nonexistent/bwrap"
     proc = C.nbgrader(course, "validate", str(notebook), no_bwrap, check=False)
     assert "cannot sandbox student code" in proc.stdout + proc.stderr, (proc.stdout + proc.stderr)[-2000:]
     assert not loot.exists(), "the notebook ran although no sandbox could start"
@@ -363,3 +514,23 @@ def test_validate_is_sandboxed(scratch, monkeypatch):
     assert "NOT sandboxed" in proc.stdout + proc.stderr
     reads = loot.read_text().splitlines()
     assert reads[0].startswith("READ"), reads  # unsandboxed it can: the denials above mean something
+
+
+def test_a_course_whose_venv_is_a_symlink_grades(scratch):
+    """A course copy whose .venv links to an environment elsewhere (nbgrader run with
+    course/.venv/bin/python): the kernel command names the link, so the sandbox makes it again;
+    the probe passes and a hand-in is graded (before, every kernel died: "bwrap: execvp
+    .../.venv/bin/python: No such file or directory")."""
+    course = scratch
+    (course / ".venv").symlink_to(ROOT / ".venv")
+    python = str(course / ".venv" / "bin" / "python")
+    probe = subprocess.run([python, "-c", "import sys; from dlcourse.grading import sandbox; "
+                            "print(repr(sandbox.probe_kernel(open('nbgrader_config.py').read())))"],
+                           cwd=course, capture_output=True, text=True, timeout=300)
+    assert probe.stdout.strip() == "''", probe.stdout + probe.stderr[-2000:]
+    _handin(course, "linked")
+    proc = subprocess.run([python, "-m", "nbgrader", "autograde", "ps1", "--student", "linked"],
+                          cwd=course, capture_output=True, text=True, env=C.venv_env(), timeout=600)
+    assert proc.returncode == 0 and "execvp" not in proc.stderr, proc.stderr[-3000:]
+    linked = _row(scores(course), "linked")
+    assert linked["auto"] == linked["auto_max"] > 0, linked
