@@ -28,7 +28,7 @@ test: setup setup-system
 
 ## System packages (root or sudo; each installs only what is missing): setup-system everything the
 ## tests use (= setup-grading + setup-pdf + postgresql), setup-grading bubblewrap (the grading
-## sandbox), setup-pdf Chromium, MathJax and poppler (PDF hand-in).
+## sandbox), setup-pdf Chromium and poppler (PDF hand-in; MathJax 3 comes from pip).
 setup-system:
 	bash scripts/setup_system.sh --tests
 
@@ -44,13 +44,15 @@ handin: setup
 	  echo "usage: make handin nb=release/ps1/<notebook>.ipynb student=<your id> [out=<folder>]"; exit 2; fi
 	$(PY) -m dlcourse handin "$(nb)" --student "$(student)" $(if $(out),--out "$(out)")
 
-## JupyterLab on the student notebooks in release/ (student=<id> names the zip of File > Save and Export Notebook As > Handin).
+## JupyterLab on the student notebooks in release/, with the Hand in button and nbgrader's instructor
+## tools (student=<id> names the hand-in zip; without it JupyterLab asks). The kit's `lab` is the student view.
 lab: setup
-	COURSE_ALLOW_UNSANDBOXED=1 HANDIN_STUDENT="$(student)" .venv/bin/jupyter lab --notebook-dir=release $(if $(filter 0,$(shell id -u)),--allow-root)
+	$(PY) -m dlcourse.handin.lab --instructor --notebook-dir=release $(if $(student),--student "$(student)")
 
 .PHONY: student-kit pdfs
 ## What students get: build/student-kit/dl-ground-up/ and .zip (release/, utils/, datasets/, hand-in tool;
-## no solutions, hidden tests or instructor tools). Students run `make lab student=<id>` inside.
+## no solutions, hidden tests or instructor tools). Students run `python -m pip install -e .` and
+## `python -m dlcourse.handin.lab` inside (or `make lab`).
 student-kit:
 	$(PY) -m dlcourse kit
 

@@ -4,10 +4,9 @@
 #                              (dlcourse/grading/sandbox.py): `make grade`, `make demo`, `make bench`
 #   --pdf       chromium       headless browser that prints the notebook's HTML to PDF
 #                              (an installed Google Chrome or Chromium does as well)
-#               libjs-mathjax  MathJax served from disk, so maths renders with no internet
 #               poppler-utils  pdftotext / pdftoppm, used by the tests to check the PDF
-#                              `make pdfs`; `--student` is the same (the student kit's
-#                              `make setup-system`: no sandbox, no database server on a laptop)
+#                              `make pdfs`; `--student` is the same (students need neither: the
+#                              kit finds Chrome, Edge or Chromium where each system installs it)
 #   --tests     all of the above and postgresql (a server for the tests of the shared
 #               PostgreSQL gradebook): `make test`, `make setup-system`; the default
 # Idempotent: does nothing when everything is already there.  As root it
@@ -31,9 +30,8 @@ have_browser() {
 checked=()
 missing=()
 if [ "$pdf" -eq 1 ]; then
-  checked+=(browser MathJax poppler-utils)
+  checked+=(browser poppler-utils)   # MathJax 3 comes from pip (django-static-mathjax)
   have_browser || missing+=(chromium)
-  [ -f /usr/share/javascript/mathjax/MathJax.js ] || missing+=(libjs-mathjax)
   command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 fi
 if [ "$grading" -eq 1 ]; then
@@ -53,7 +51,7 @@ fi
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "setup-system: missing ${missing[*]}, and this is not a Debian/Ubuntu system." >&2
   echo "  Install them with your package manager (${need} needs them): bubblewrap for the grading" >&2
-  echo "  sandbox; Chromium (or Google Chrome), MathJax 2 and poppler for the PDF hand-in" >&2
+  echo "  sandbox; Chromium (or Google Chrome) and poppler for the PDF hand-in" >&2
   echo "  (dlcourse/handin/handin.py finds them, or set HANDIN_BROWSER / HANDIN_MATHJAX to their paths)." >&2
   exit 1
 fi

@@ -10,10 +10,11 @@ students need:
   utils/             what the notebooks import
   datasets/          the CSV datasets and every SHA256SUMS; MNIST itself is
                      fetched by the kit's set-up (checked by SHA-256), never packed
-  dlcourse/handin/   the hand-in (handin.py, pdf_style.css, exporter.py for
-                     JupyterLab's export menu); scripts/: the set-up scripts
-  requirements.txt   the course's pinned packages
-  Makefile, pyproject.toml, nbgrader_config.py   from dlcourse/handin/kit_files/
+  dlcourse/handin/   the self-check, PDF and zip, JupyterLab's Hand in (server extension and
+                     prebuilt lab extension), the `lab` command; dlcourse/cells.py which they use
+  pyproject.toml     the kit as a package whose dependencies are the course's student group
+                     (pyproject.toml's optional-dependencies.student): `python -m pip install -e .`
+  Makefile, nbgrader_config.py   from dlcourse/handin/kit_files/ (make lab / make handin shortcuts)
   README.md          the "For students" section of the course README
 
 and nothing else: no source/ (solutions, hidden tests), tests/, dlcourse/authoring/datasets
@@ -23,6 +24,7 @@ is listed by name here; `kit_files` is the whole list.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import sys
@@ -34,9 +36,11 @@ KIT_TEMPLATES = Path(__file__).with_name("kit_files")
 NAME = "dl-ground-up"
 OUT = ROOT / "build" / "student-kit"
 
-TOOLS = ("dlcourse/__init__.py", "dlcourse/cells.py", "dlcourse/handin/__init__.py", "dlcourse/handin/handin.py",
-         "dlcourse/handin/exporter.py", "dlcourse/handin/pdf_style.css", "scripts/setup_env.sh", "scripts/setup_system.sh")
-TEMPLATES = ("Makefile", "pyproject.toml", "nbgrader_config.py")
+HANDIN = ("__init__.py", "errors.py", "selfcheck.py", "report.py", "browser.py", "pdf.py", "handin.py", "server.py",
+          "lab.py")
+HANDIN_DATA = ("templates", "jupyter_config", "labextension/prebuilt")   # folders, copied whole
+TEMPLATES = ("Makefile", "nbgrader_config.py")
+PYPROJECT = "pyproject.toml"
 SKIP_IN_RELEASE = (".ipynb_checkpoints", "__pycache__")
 
 
@@ -54,6 +58,25 @@ def student_readme(readme: Path = ROOT / "README.md") -> str:
     return f"# {title.group(1) if title else 'Course'} -- student kit\n{m.group(1).rstrip()}\n"
 
 
+def student_dependencies(root: Path = ROOT) -> list[str]:
+    """The course's student dependency group (pyproject.toml: [project.optional-dependencies] student)."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        from pip._vendor import tomli as tomllib
+    project = tomllib.loads((root / PYPROJECT).read_text(encoding="utf-8"))["project"]
+    group = project.get("optional-dependencies", {}).get("student")
+    if not group:
+        raise KitError(f"{root / PYPROJECT} has no student dependency group ([project.optional-dependencies] student).")
+    return list(group)
+
+
+def kit_pyproject(root: Path = ROOT) -> str:
+    """The kit's pyproject.toml: its template with the student group as the kit's dependencies."""
+    deps = "".join(f"    {json.dumps(d)},\n" for d in student_dependencies(root))
+    return (KIT_TEMPLATES / PYPROJECT).read_text(encoding="utf-8").replace('    "@STUDENT_DEPENDENCIES@",\n', deps)
+
+
 def kit_files(root: Path = ROOT) -> dict[str, Path]:
     """{path in the kit: file in the course} for every file copied into the kit."""
     files: dict[str, Path] = {}
@@ -68,11 +91,17 @@ def kit_files(root: Path = ROOT) -> dict[str, Path]:
         for path in sorted(folder.glob("*.csv")) + [folder / "SHA256SUMS"]:
             if path.is_file():
                 files[f"datasets/{folder.name}/{path.name}"] = path
-    for name in TOOLS:
+    for name in ("dlcourse/__init__.py", "dlcourse/cells.py"):
         files[name] = root / name
+    handin = root / "dlcourse" / "handin"
+    for name in HANDIN:
+        files[f"dlcourse/handin/{name}"] = handin / name
+    for folder in HANDIN_DATA:
+        for path in sorted((handin / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                files[f"dlcourse/handin/{path.relative_to(handin).as_posix()}"] = path
     for name in TEMPLATES:
         files[name] = KIT_TEMPLATES / name
-    files["requirements.txt"] = root / "requirements.txt"
     missing = [str(src) for src in files.values() if not src.is_file()]
     if missing:
         raise KitError("files for the kit are missing: " + ", ".join(missing))
@@ -93,6 +122,7 @@ def build(out: Path = OUT, root: Path = ROOT) -> tuple[Path, Path]:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, dest)
     (folder / "README.md").write_text(readme, encoding="utf-8")
+    (folder / PYPROJECT).write_text(kit_pyproject(root), encoding="utf-8")
     part = archive.with_suffix(".zip.part")
     with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(folder.rglob("*")):
@@ -113,7 +143,8 @@ def main(argv=None) -> int:
         return 1
     n = sum(1 for p in folder.rglob("*") if p.is_file())
     print(f"student kit: {folder} ({n} files)\n             {archive} ({archive.stat().st_size / 1e6:.1f} MB)")
-    print("Students unpack it and run `make lab student=<id>` inside (README.md says the rest).")
+    print("Students unpack it and, inside, run `python -m pip install -e .` then `python -m dlcourse.handin.lab`\n"
+          "(or `make lab`); its README.md says the rest.")
     return 0
 
 

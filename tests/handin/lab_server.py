@@ -1,4 +1,4 @@
-"""A real JupyterLab server for the tests, started with a course's own `make lab` command.
+"""A real JupyterLab server for the tests, started with a course's (or the student kit's) own `make lab` command.
 
     with LabServer(course, notebook_dir, scratch, make_args=("student=jdoe",)) as lab:
         lab.get("/api/status").json()
@@ -31,7 +31,7 @@ def lab_command(course: Path, make_args: tuple[str, ...] = (), env: dict | None 
     proc = subprocess.run(["make", "-n", "-s", "-C", str(course), "lab", *make_args], capture_output=True,
                           text=True, timeout=60, env=env)
     assert proc.returncode == 0, f"`make -n lab` failed in {course}:\n{proc.stdout}{proc.stderr}"
-    lines = [line for line in proc.stdout.splitlines() if re.search(r"\bjupyter(lab)?\b.*--notebook-dir=", line)]
+    lines = [line for line in proc.stdout.splitlines() if re.search(r"-m dlcourse\.handin\.lab\b.*--notebook-dir=", line)]
     assert len(lines) == 1, f"`make lab` in {course} should run one JupyterLab command, found:\n{proc.stdout}"
     return lines[0]
 
@@ -44,11 +44,11 @@ def _free_port() -> int:
 
 class LabServer:
     def __init__(self, course: Path, notebook_dir: Path, scratch: Path, env: dict | None = None,
-                 make_args: tuple[str, ...] = (), start_timeout: float = 60):
+                 make_args: tuple[str, ...] = (), start_timeout: float = 60, extra_args: tuple[str, ...] = ()):
         self.course, self.notebook_dir, self.scratch = Path(course), Path(notebook_dir), Path(scratch)
         self.port, self.token = _free_port(), secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env, self.make_args, self.start_timeout = env, make_args, start_timeout
+        self.env, self.make_args, self.start_timeout, self.extra_args = env, make_args, start_timeout, extra_args
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"token {self.token}"
         self.proc = None
@@ -57,7 +57,8 @@ class LabServer:
     def __enter__(self):
         command = re.sub(r"--notebook-dir=\S+", f"--notebook-dir='{self.notebook_dir}'", lab_command(self.course, self.make_args))
         command += (f" --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={self.port}"
-                    f" --ServerApp.port_retries=0 --IdentityProvider.token={self.token}")
+                    f" --ServerApp.port_retries=0 --IdentityProvider.token={self.token}"
+                    + "".join(f" {arg}" for arg in self.extra_args))
         for name in ("runtime", "config", "workspaces"):
             (self.scratch / name).mkdir(parents=True, exist_ok=True)
         env = dict(self.env if self.env is not None else os.environ,

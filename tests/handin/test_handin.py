@@ -1,13 +1,16 @@
-"""The student hand-in (dlcourse/handin/handin.py): self-check messages, PDF, zip.
+"""The student hand-in (dlcourse/handin/): self-check messages, PDF, zip, the JSON for JupyterLab.
 
 The PDF test exports a real course notebook with its outputs (ps1 filled with
 the reference answers and executed), plus a last markdown cell and a very long
-code line, then reads the PDF back with poppler: maths typeset (no raw TeX),
-last cell present, long line complete, page 1 not blank.  The self-check is
-tested on the blank release and on a half-done notebook.
+code line, then reads the PDF back with poppler: maths typeset by MathJax 3 from
+the pip-installed package (the page loads nothing from the system or the
+network; ps1's texttt step_size prints as step_size, no backslash), last cell present, long
+line complete, every figure, page 1 not blank.  The self-check is tested on the
+blank release and on a half-done notebook.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -18,10 +21,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from dlcourse.handin import handin
-
-from dlcourse.handin import reference_pdfs
 from dlcourse.authoring.examples import make_handin
+from dlcourse.cli import pdfs as reference_pdfs
+from dlcourse.handin import handin, pdf, report, selfcheck
 
 ROOT = Path(__file__).resolve().parents[2]
 RELEASE = ROOT / "release" / "ps1" / "gradient_descent.ipynb"
@@ -65,13 +67,14 @@ def _export(tmp: Path) -> dict:
     nb.cells.append(nbformat.v4.new_code_cell(LONG_LINE, execution_count=999))
     nbformat.write(nb, nb_path)
 
+    html = pdf.notebook_html(nb, title="gradient_descent")
     zip_path = handin.handin(nb_path, "j.doe/42", out=tmp / "out", check=False)
     with zipfile.ZipFile(zip_path) as zf:
         zf.extractall(tmp / "unzipped")
-    pdf = tmp / "unzipped" / "gradient_descent.pdf"
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+    pdf_file = tmp / "unzipped" / "gradient_descent.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf_file), "-"], capture_output=True, text=True,
                           check=True).stdout
-    return {"nb": nb, "zip": zip_path, "pdf": pdf, "text": text, "tmp": tmp}
+    return {"nb": nb, "zip": zip_path, "pdf": pdf_file, "text": text, "tmp": tmp, "html": html}
 
 
 # One export (a notebook execution + Chromium) shared by all checks: a single
@@ -82,6 +85,7 @@ def test_pdf_handin_of_a_real_notebook(tmp_path):
     exported = _export(tmp_path)
     _check_zip(exported)
     _check_maths_rendered(exported)
+    _check_mathjax_3_from_pip(exported)
     _check_last_cell_and_long_line(exported)
     _check_figures(exported)
     _check_first_page_not_blank(exported)
@@ -99,11 +103,12 @@ def _check_zip(exported):
 
 
 # Two formulas of ps1's prose, as the notebook writes them, and how typeset maths reads in
-# pdftotext -layout: exponents and the numerators of fractions move to the line above.
+# pdftotext -layout: exponents move to the line above.
 BOWL_TEX = r"$$f(x, y) = x^2 + y^2 + x\,(y + 2) + \cos(3x).$$"
 BOWL_TYPESET = re.compile(r"^\s*2\s+2\s*\n\s*f\s?\(x, y\) = x\s+\+ y\s+\+ x\s?\(y \+ 2\) \+ cos\(3x\)\.", re.M)
 GRADIENT_TEX = r"The gradient $\nabla f = \left(\frac{\partial f}{\partial x}, \frac{\partial f}{\partial y}\right)$"
-GRADIENT_TYPESET = re.compile(r"^\s*∂f\s+∂f\s*\n\s*The gradient ∇f = \( ∂x , ∂y \) points uphill", re.M)
+# MathJax 3 sets a fraction's numerator and denominator on lines of their own below the text line.
+GRADIENT_TYPESET = re.compile(r"^\s*The gradient ∇f = \(\s+points uphill[^\n]*\n\s*∂f\s+∂f\s*\n[^\n]*\n\s*∂x\s+∂y", re.M)
 INLINE_MATH = re.compile(r"(?<![\\$])\$([^$\n]+)\$(?!\$)")
 
 
@@ -121,7 +126,8 @@ def _check_maths_rendered(exported):
     assert BOWL_TYPESET.search(text), "f(x, y) = x^2 + ... is not typeset in the PDF"
     assert GRADIENT_TYPESET.search(text), "the gradient's formula is not typeset in the PDF"
     # No inline $...$ of the prose survives as written (spaces aside; code may print one).
-    spans = {"".join(m.group(0).split()) for m in INLINE_MATH.finditer(markdown)}
+    prose = re.sub(r"`[^`\n]*`", "", markdown)      # `$...$` in backticks is code, shown as written
+    spans = {"".join(m.group(0).split()) for m in INLINE_MATH.finditer(prose)}
     spans = {span for span in spans if span not in code}
     assert len(spans) > 30
     raw = sorted(span for span in spans if span in squashed)
@@ -131,6 +137,22 @@ def _check_maths_rendered(exported):
     assert {"\\frac", "\\sum"} <= commands
     leftover = sorted(cmd for cmd in commands if re.search(re.escape(cmd) + r"(?![A-Za-z])", text))
     assert not leftover, f"raw TeX in the PDF (MathJax did not run?): {leftover}"
+
+
+def _check_mathjax_3_from_pip(exported):
+    """The page loads MathJax 3 (JupyterLab's major version) from the pip-installed package and
+    nothing else: no system MathJax (Debian's libjs-mathjax is MathJax 2), no network."""
+    scripts = re.findall(r'<script[^>]*\bsrc="([^"]*)"', exported["html"])
+    mathjax = pdf.find_mathjax()
+    assert scripts == [mathjax.as_uri()], scripts
+    package = json.loads((mathjax.parents[1] / "package.json").read_text())
+    assert package["name"] in ("mathjax", "mathjax-full") and package["version"].startswith("3."), package
+    assert "site-packages" in mathjax.parts and "/usr/share" not in exported["html"]
+    assert not re.search(r'src="https?://', exported["html"])
+    # MathJax 2 printed \texttt{step\_size} with its backslash; MathJax 3 as JupyterLab shows it
+    text = exported["text"]
+    assert "\\_" not in text, "a raw \\_ in the PDF"
+    assert re.search(r"η\s*=\s*step_size\s*⋅\s*decay", text), "\\texttt{step\\_size} is not typeset as step_size"
 
 
 def _check_last_cell_and_long_line(exported):
@@ -145,15 +167,17 @@ def _check_last_cell_and_long_line(exported):
     assert rest.strip() and len(rest) - len(rest.lstrip()) > start, lines[first:first + 2]
 
 
-def test_code_lines_wrap_with_their_own_tags():
-    """Each line of a highlighted <pre> becomes a block of its own, tags closed and reopened."""
-    inner = '<span></span><span class="k">def</span> f():\n    <span class="s">"""a\nb"""</span>\n\n    return 1\n'
-    assert handin._pre_lines(inner) == ['<span></span><span class="k">def</span> f():',
-                                        '    <span class="s">"""a</span>', '<span class="s">b"""</span>',
-                                        '', '    return 1']
-    page = handin._PRE.sub(handin._hanging_indent, f"<pre>{inner}</pre>")
-    assert page.count('class="code-line"') == 5
-    assert 'padding-left: 8ch; text-indent: -8ch">    <span class="s">"""a</span></span>' in page
+def test_code_lines_keep_highlighting_and_hang_past_their_indent():
+    """Each line of a code cell is whole HTML of its own (Pygments closes its spans at line ends),
+    with a hanging indent of its own indentation plus HANG characters."""
+    source = 'def f():\n    """a\nb"""\n\n    return 1'
+    lines = pdf.code_lines(source)
+    assert len(lines) == 5
+    assert [line["hang"] for line in lines] == [4, 8, 4, 4, 8]
+    assert lines[0]["html"].startswith('<span class="k">def</span>')
+    for line in lines:    # every span opened on a line is closed on it
+        assert line["html"].count("<span") == line["html"].count("</span>")
+    assert lines[1]["html"].strip().endswith("</span>") and "a" in lines[1]["html"]
 
 
 def _check_figures(exported):
@@ -184,7 +208,7 @@ def _visible_tests(nb) -> dict[str, str]:
     out = {}
     for c in nb.cells:
         meta = c.metadata.get("nbgrader", {})
-        if meta.get("grade") and c.cell_type == "code" and handin._has_code(c.source):
+        if meta.get("grade") and c.cell_type == "code" and selfcheck._has_code(c.source):
             out[meta["grade_id"]] = re.sub(r"^test_|_(visible|hidden)$", "", meta["grade_id"])
     return out
 
@@ -244,10 +268,10 @@ def test_self_check_words_for_a_wrong_answer():
     cell = nbformat.v4.new_code_cell("check(False, 'Hint: x')")
     cell.outputs = [nbformat.v4.new_output("error", ename="TestFailure", evalue="Hint: use the chain rule.",
                                            traceback=["\x1b[31mTraceback (most recent call last)\x1b[0m", "..."])]
-    assert handin._explain(cell) == "Hint: use the chain rule."
+    assert selfcheck._explain(cell) == "Hint: use the chain rule."
     cell.outputs = [nbformat.v4.new_output("error", ename="NameError", evalue="name 'f' is not defined",
                                            traceback=[])]
-    assert "Restart Kernel and Run All Cells" in handin._explain(cell)
+    assert "Restart Kernel and Run All Cells" in selfcheck._explain(cell)
 
 
 def test_safe_names():
@@ -258,7 +282,7 @@ def test_safe_names():
 
 def test_report_lists_broken_cells_first_and_edited_tests():
     r = handin.CheckResult(tests=3, failures=[handin.Failure("test_a_visible", 1, "Hint: look again.")],
-                           broken=["a: SyntaxError: expected ':' (line 1)"], changed=["test_b"],
+                           broken=[handin.Problem("a", "SyntaxError: expected ':' (line 1)")], changed=["test_b"],
                            not_started=["c"], empty_written=["q_1"])
     report = handin.format_check("nb.ipynb", r)
     _assert_readable(report)
@@ -281,7 +305,7 @@ def test_stderr_message_tells_what_validate_and_grading_do():
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="✓ ok\n"),
                     nbformat.v4.new_output("stream", name="stderr", text="UserWarning: lr is large\nmore\n")]
     assert determine_grade(cell) == (0, 2)                  # what `nbgrader validate` (and the self-check) see
-    message = handin._explain(cell)
+    message = selfcheck._explain(cell)
     assert "UserWarning: lr is large" in message and "more" not in message
     assert "Validate button count any stderr output as a failure" in message
     assert "grading does not, so you keep these points" in message
@@ -313,3 +337,22 @@ def test_self_check_skipped_extra_credit_is_not_a_problem(tmp_path):
     assert set(result.optional_open) == {"AdamWOptimizer", "q_extra_credit"}
     assert {f.cell for f in result.bonus_failures} == {"test_AdamWOptimizer_visible"}
     assert "optional, skipping them costs nothing" in report and "FAIL" not in report
+
+
+def test_todo_items_point_at_their_cells():
+    """JupyterLab's to-do list: each item names its cell by id, grade_id and position in the saved notebook."""
+    nb = nbformat.read(RELEASE, as_version=4)
+    r = handin.CheckResult(tests=12, failures=[handin.Failure("test_grad_x_f_visible", 1, "Hint: x")],
+                           not_started=["grad_x_f"], empty_written=["q_fixed_step"],
+                           broken=[handin.Problem("grad_y_f", "SyntaxError: invalid syntax (line 2)")])
+    unrun = selfcheck.unexecuted_cells(nb)
+    items = report.items(r, nb, unrun)
+    assert [i["kind"] for i in items] == ["broken", "failure", "not_started", "empty_written", "not_run"]
+    for item in items[:-1]:
+        cell = nb.cells[item["cell"]["index"]]
+        assert cell.metadata.nbgrader.grade_id == item["cell"]["grade_id"] and cell.id == item["cell"]["id"]
+        assert not item["optional"] and "\n" not in item["message"]
+    assert items[1]["title"] == "test_grad_x_f_visible (1 point)" and items[1]["points"] == 1
+    assert items[-1]["cell"]["index"] == unrun[0] and items[-1]["title"] == f"{len(unrun)} code cells never run"
+    assert report.summary(r, len(unrun)) == (f"1 of 12 visible test cells fail; 2 answers not written yet; "
+                                             f"1 answer cell raises an error; {len(unrun)} code cells never run.")

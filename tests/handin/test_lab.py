@@ -1,7 +1,7 @@
 """`make lab` for real: a JupyterLab server started with the Makefile's own command.
 
 The server runs from the course folder as `make lab` does (the Makefile's own
-command, --allow-root included when run as root), on a free port with a token,
+command: `python -m dlcourse.handin.lab --instructor`), on a free port with a token,
 on a scratch folder laid out as a course: release/ (plus a student's copy of ps1
 in another folder of it) and an instructor's submitted/<student>/ps1/.  Over HTTP: the lab page loads with nbgrader's lab
 extension, nbgrader's server extensions answer (nbgrader 0.9.6:
@@ -11,6 +11,8 @@ which `nbgrader release_assignment ps1` released ps1), validating a blank
 release notebook reports its failing tests and empty written answers, and
 kernels the server starts for notebooks in release/, the copied folder and
 submitted/ `import utils` from the course environment with no sys.path edit.
+The instructor's JupyterLab keeps every nbgrader tool and has the Hand in button;
+its hand-in service answers bad requests with one line in JSON (HTTP 400/404).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ import nbformat
 import nbgrader
 import pytest
 
+from dlcourse.handin import lab as lab_launcher
 from tests.handin.lab_server import LabServer, lab_command
 from dlcourse.course import nbgrader as run_nbgrader
 from tests.handin.test_handin import _visible_tests
@@ -62,21 +65,25 @@ def _page_config(html: str) -> dict:
 
 
 def test_make_lab_command_is_what_runs(lab):
-    assert "COURSE_ALLOW_UNSANDBOXED=1" in lab.command and " lab " in lab.command
+    assert "-m dlcourse.handin.lab --instructor" in lab.command
     assert f"--notebook-dir='{lab.notebooks}'" in lab.command
-    # JupyterLab refuses to start as root without --allow-root: `make lab` adds it for root only
-    assert ("--allow-root" in lab_command(ROOT).split()) == (os.geteuid() == 0)
+    assert f'--student "jdoe"' in lab_command(ROOT, ("student=jdoe",)) and "--student" not in lab_command(ROOT)
 
 
-def test_make_lab_adds_allow_root_only_for_root(tmp_path):
+def test_lab_adds_allow_root_only_for_root(tmp_path):
     """As root (CI containers) JupyterLab refuses to start without --allow-root; as anyone else it is left out."""
-    fake = tmp_path / "bin"
-    fake.mkdir()
-    for uid in (0, 1000):
-        (fake / "id").write_text(f"#!/bin/sh\necho {uid}\n")
-        (fake / "id").chmod(0o755)
-        env = dict(os.environ, PATH=f"{fake}{os.pathsep}{os.environ['PATH']}")
-        assert ("--allow-root" in lab_command(ROOT, env=env).split()) == (uid == 0), uid
+    assert "--allow-root" in lab_launcher.lab_args(tmp_path, [], uid=0)
+    assert "--allow-root" not in lab_launcher.lab_args(tmp_path, [], uid=1000)
+    assert lab_launcher.lab_args(tmp_path, ["--allow-root"], uid=0).count("--allow-root") == 1
+
+
+def test_instructor_and_student_views_differ_only_in_instructor_tools():
+    teacher = lab_launcher.jupyter_setup(instructor=True, student="", environ={"JUPYTER_CONFIG_PATH": "/x"})
+    student = lab_launcher.jupyter_setup(instructor=False, student="jdoe", environ={})
+    lab = str(lab_launcher.CONFIG / "lab")
+    assert teacher["JUPYTER_CONFIG_PATH"].split(os.pathsep) == [lab, "/x"]
+    assert student["JUPYTER_CONFIG_PATH"].split(os.pathsep) == [str(lab_launcher.CONFIG / "student"), lab]
+    assert student["HANDIN_STUDENT"] == "jdoe" and "HANDIN_STUDENT" not in teacher
 
 
 def test_lab_page_loads_nbgrader_extension(lab):
@@ -88,6 +95,9 @@ def test_lab_page_loads_nbgrader_extension(lab):
     assert "@jupyter/nbgrader" in extensions, f"nbgrader's lab extension is not loaded: {sorted(extensions)}"
     disabled = config.get("disabledExtensions", [])
     assert not [d for d in disabled if d.startswith("@jupyter/nbgrader")], f"nbgrader parts disabled: {disabled}"
+    assert "dlcourse-handin" in extensions, f"the Hand in extension is not loaded: {sorted(extensions)}"
+    handin_js = lab.get(f"/lab/extensions/dlcourse-handin/{extensions['dlcourse-handin']['load']}")
+    assert handin_js.status_code == 200 and "dlcourse-handin" in handin_js.text
     entry = extensions["@jupyter/nbgrader"]["load"]
     js = lab.get(f"/lab/extensions/@jupyter/nbgrader/{entry}")
     assert js.status_code == 200 and len(js.content) > 1000, "nbgrader's lab extension code is not served"
@@ -145,3 +155,20 @@ def test_kernel_imports_utils_from_the_environment(lab, path):
     # found through the course environment's install, not by a path edit pointing at the course
     assert not [p for p in seen["path"] if p and Path(p).resolve() == ROOT], seen["path"]
     lab.session.delete(f"{lab.url}/api/kernels/{kernel}")
+
+
+def test_handin_service_answers_bad_requests_in_one_line(lab):
+    """Expected mistakes get HTTP 400/404 with one line of JSON, never an error page or a traceback."""
+    info = lab.get("/dlcourse/handin/info", params={"path": NOTEBOOK})
+    assert info.status_code == 200 and info.json() == {"student": "", "last": None}, info.text
+    cases = [({"path": "release/ps1/nothing.ipynb", "student": "jdoe"}, "path"),
+             ({"path": "../../etc/passwd", "student": "jdoe"}, "path"),
+             ({"path": NOTEBOOK}, "student")]
+    for body, reason in cases:
+        r = lab.post("/dlcourse/handin/jobs", json=body)
+        assert r.status_code == 400 and r.json()["reason"] == reason, r.text
+        assert "\n" not in r.json()["message"] and r.headers["Content-Type"].startswith("application/json")
+    r = lab.get("/dlcourse/handin/jobs/0123456789ab")
+    assert r.status_code == 404 and "hand in again" in r.json()["message"]
+    assert lab.get("/dlcourse/handin/jobs").json() == []
+    assert "Traceback" not in lab.log_text()

@@ -297,16 +297,6 @@ export class HandinPanel extends Widget {
     }
     const toFix = result.items.filter(item => !item.optional);
     box.classList.add('dlc-Handin-todo');
-    box.append(
-      h('p', { class: 'dlc-Handin-verdict' }, 'Not handed in yet: the self-check found things to fix.'),
-      h('p', { class: 'dlc-Handin-summary' }, result.summary),
-      this._items(state, result.items),
-      h(
-        'p',
-        { class: 'dlc-Handin-hint' },
-        'Click an item to go to its cell. When you have fixed them, run all cells, then check again.'
-      )
-    );
     const actions = h('div', { class: 'dlc-Handin-actions' });
     if (toFix.some(item => item.kind === 'not_run' || item.kind === 'fatal')) {
       actions.append(button('Restart and run all', 'run-all', () => this._actions.runAll(state.path)));
@@ -316,8 +306,16 @@ export class HandinPanel extends Widget {
       button('Hand in anyway', 'handin-anyway', () => this._actions.handIn(state.path, true), 'reject')
     );
     box.append(
+      h('p', { class: 'dlc-Handin-verdict' }, 'Not handed in yet: the self-check found things to fix.'),
+      h('p', { class: 'dlc-Handin-summary' }, result.summary),
       actions,
-      h('p', { class: 'dlc-Handin-hint' }, 'Hand in anyway makes the zip as the notebook is now: tests that fail lose their points.')
+      h(
+        'p',
+        { class: 'dlc-Handin-hint' },
+        'Click an item to go to its cell. When you have fixed them, run all cells and check again. ' +
+          'Hand in anyway makes the zip as the notebook is now: tests that fail lose their points.'
+      ),
+      this._items(state, result.items)
     );
     return box;
   }
