@@ -93,8 +93,9 @@ def items(r: CheckResult | None, nb, unexecuted: list[int]) -> list[dict]:
         out += [item("broken", b.cell, b.message + " (fix this first: later cells use it)", b.cell) for b in r.broken]
         out += [item("failure", f"{f.cell} ({_points(f.points)})", f.message, f.cell, points=f.points)
                 for f in r.failures]
+        said = " ".join(f.message for f in r.failures)     # "`grad_x_f` is not written yet" says it already
         out += [item("not_started", gid, "Still says `raise NotImplementedError()`: write your code here.", gid)
-                for gid in r.not_started]
+                for gid in r.not_started if f"`{gid}` is not written yet" not in said]
         out += [item("empty_written", gid, f"Still says {STUB}: write your answer here.", gid)
                 for gid in r.empty_written]
         out += [item("changed", gid, "You edited this cell; grading restores the original, so your edits "
