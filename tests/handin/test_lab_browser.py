@@ -5,7 +5,8 @@ JupyterLab as the student kit's own `make lab` starts it (tests/handin/lab_serve
 the command from the kit's Makefile), on a copy of the kit's release/.  As a student:
 open ps1 (instructor tools hidden: the Nbgrader menu holds only the assignment list, no
 Create Assignment panel, no formgrader), fill one answer, Run All (failing test cells do
-not stop it: they carry `raises-exception`), Hand in (the student id is asked once; the
+not stop it: they carry `raises-exception`; an answer still raising where it stands does,
+and the step times record where), Hand in (the student id is asked once; the
 self-check's progress shows; the to-do list appears in JupyterLab's side panel, not on a
 new page, and its links scroll to their cells), Hand in anyway (the zip is downloaded:
 the browser's download events are read over CDP, since downloads may open without the
@@ -215,6 +216,9 @@ def _walk(page, lab, steps, downloads, release, reference):  # size: the steps i
     ran = {k for k, count in enumerate(prompts) if count}
     assert len(tagged & ran) >= 2, "Run All stopped at the first failing test cell"
     steps.times["run_all_one_answer_ran"] = f"{len(ran)} of {len(prompts)} code cells"
+    if len(ran) < len(prompts):   # an unfinished answer that raises where it stands stops Run All
+        stop = code[max(ran)] if ran else code[0]     # the cell that raised ran, the rest did not
+        steps.times["run_all_one_answer_stopped_at"] = stop.metadata.get("nbgrader", {}).get("grade_id", stop.id)
 
     # 4. Hand in with failing tests: the to-do list in the side panel, links to the cells
     steps.start()
