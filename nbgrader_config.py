@@ -1,6 +1,7 @@
 """nbgrader configuration of Deep Learning from the Ground Up.
 
-Used by every nbgrader command run in this folder (and by `python -m dlcourse.course`).
+Used by every nbgrader command run in this folder, and read (once, through traitlets) by
+the course's own commands (dlcourse/config.py).
 """
 import os
 
@@ -52,7 +53,7 @@ c.Autograde.create_student = True
 c.OverwriteCells.enabled = True
 c.OverwriteCells.add_missing_cells = True
 
-# Course preprocessors (dlcourse/grading/preprocessors.py):
+# Course preprocessors (dlcourse/grading/preprocessors/, one per module):
 # - warnings and progress bars (stderr) in a test cell never cost points; an
 #   exception, failed assertion, timeout or crash still scores 0;
 # - feedback shows each test's name, points, pass/fail and hint -- never the
@@ -62,11 +63,10 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     DeduplicateIds, GetGrades, IgnorePattern,
                                     OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
-import dlcourse.grading.preprocessors  # noqa: E402
 from dlcourse.grading.execute import GuardedExecute  # noqa: E402
-from dlcourse.grading.extra_credit import AutogradedExtraCredit  # noqa: E402
-from dlcourse.grading.preprocessors import (DropEmptyMetadata, FlagForReview, HideHiddenTests, ReportedLimitOutput,  # noqa: E402
-                                 RestoreLockedCells, StderrIsNotFailure)
+from dlcourse.grading.preprocessors import (AutogradedExtraCredit, DropEmptyMetadata, FlagForReview,  # noqa: E402
+                                            HideHiddenTests, ReportedLimitOutput, RestoreLockedCells,
+                                            StderrIsNotFailure, feedback_copies_handed_in_files_only)
 
 # RestoreLockedCells re-adds deleted locked cells (the provided imports, helpers), which
 # OverwriteCells' add_missing_cells does not (it re-adds test cells only).
@@ -76,11 +76,11 @@ c.Autograde.sanitize_preprocessors = [
 
 # GuardedExecute (dlcourse/grading/execute.py) is nbgrader's Execute plus: before each test
 # cell the test helpers, utils.testing, builtins, numpy and torch are put back as they were
-# when the kernel started (a test whose helpers student code changed while it
-# ran scores 0); a cell that ignores the timeout's interrupt scores 0, the
-# kernel is restarted and grading goes on.  FlagForReview logs hand-ins whose
-# code tries to tamper (dlcourse/grading/tamper.py) and flags them in the gradebook.
-# AutogradedExtraCredit (dlcourse/grading/extra_credit.py): a bonus test (0 points, first line
+# when the kernel started (the guard, dlcourse/grading/guard/; a test whose helpers student
+# code changed while it ran scores 0); a cell that ignores the timeout's interrupt scores 0,
+# the kernel is restarted and grading goes on.  FlagForReview logs hand-ins whose code tries
+# to tamper (dlcourse/grading/tamper.py) and flags them in the gradebook.
+# AutogradedExtraCredit (preprocessors/extra_credit.py): a bonus test (0 points, first line
 # "# Bonus (extra credit): N points") that passes gives N points of extra credit,
 # on top of the assignment's maximum.
 c.Autograde.autograde_preprocessors = [
@@ -88,10 +88,11 @@ c.Autograde.autograde_preprocessors = [
     SaveAutoGrades, AutogradedExtraCredit, AssignLatePenalties, FlagForReview, CheckCellMetadata]
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
 # Feedback gets the files the student handed in, not files their code wrote while graded.
-dlcourse.grading.preprocessors.feedback_copies_handed_in_files_only()
+feedback_copies_handed_in_files_only()
 
 # Keep feedback and autograded notebooks small when a hand-in prints a lot; each cut is
-# logged ("OUTPUT TRUNCATED <student>/<ps>/<notebook>.ipynb: output of cell ... truncated").
+# logged ("OUTPUT TRUNCATED <student>/<ps>/<notebook>.ipynb: output of cell ... truncated")
+# and reported in the grading run's summary.
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
 

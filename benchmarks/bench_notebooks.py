@@ -40,7 +40,6 @@ import time
 from pathlib import Path
 
 from dlcourse import course as C
-from dlcourse.grading.outcomes import failures_from_log
 from dlcourse.authoring.release import release
 
 ROOT = C.ROOT
@@ -146,9 +145,10 @@ def autograde_runs(ps: str, stems: list[str]) -> dict[str, dict]:
             proc = C.nbgrader(course, "autograde", ps, "--force", f"--notebook={stem}", check=False)
             res["seconds"] = time.perf_counter() - t
             res["load_after"] = _load()
-            failed = failures_from_log(proc.stdout + proc.stderr)
-            res["error"] = failed.get("reference") or (None if proc.returncode == 0
-                                                       else f"nbgrader exited {proc.returncode}")
+            graded = (course / "autograded" / "reference" / ps / f"{stem}.ipynb").exists()
+            last = next((line for line in reversed((proc.stdout + proc.stderr).splitlines()) if line.strip()), "")
+            res["error"] = None if graded and proc.returncode == 0 else \
+                f"not graded: nbgrader exited {proc.returncode} ({last.strip()[:200]})"
             try:
                 with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
                     sub = gb.find_submission_notebook(stem, ps, "reference")

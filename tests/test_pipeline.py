@@ -4,13 +4,15 @@ Runs `python -m dlcourse demo` (what `make demo` runs: release, example hand-ins
 dlcourse.grading.run -- the grader of `make grade`) on a scratch copy of
 the course, then checks the release matches the committed release/ and that
 the grades discriminate: reference full marks, blank 0, typical mistakes in
-between.
+between; and that grading is deterministic: the reference and typical-mistakes
+hand-ins of every notebook, graded twice more, score the same in every test cell.
 """
 from __future__ import annotations
 
 import csv
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +20,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from dlcourse import config
 from dlcourse.course import assignments, copy_course
+from dlcourse.grading.run import grade_class
 from dlcourse.grading.scores import scores
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,3 +172,34 @@ def test_feedback_hides_hidden_tests(demo_course):
             for html in (demo_course / "feedback").glob(f"*/{ps}/{source_nb.stem}.html"):
                 leaked = _leaked(html.read_text(), secret)
                 assert not leaked, f"{html} shows hidden test lines: {leaked[:3]}"
+
+
+def _test_scores(course: Path, students: tuple[str, ...]) -> dict:
+    """{(student, assignment, notebook, test cell): (automatic score, extra credit)}."""
+    from nbgrader.api import Gradebook
+
+    cfg = config.load(course)
+    with Gradebook(cfg.db_url, cfg.course_id) as gb:
+        return {(sub.student.id, a.name, nb.name, g.name): (g.auto_score, g.extra_credit)
+                for a in gb.assignments for sub in a.submissions if sub.student.id in students
+                for nb in sub.notebooks for g in nb.grades if g.cell.cell_type == "code"}
+
+
+def test_grading_is_deterministic(demo_course, tmp_path_factory):
+    """The reference and typical-mistakes hand-ins of all seven notebooks, graded three times (the
+    demo's grading, then twice more in a copy of its course, --force), score the same in every
+    test cell: no test of a fair answer flakes, no mistake passes by chance."""
+    students = ("reference", "mistakes")
+    course = tmp_path_factory.mktemp("regrade") / "course"
+    shutil.copytree(demo_course, course, ignore=shutil.ignore_patterns(
+        "blank", "autograded", "feedback", "reports", "logs", ".grading"))
+    runs = [_test_scores(demo_course, students)]
+    for _ in range(2):
+        for ps in assignments(course):
+            out = grade_class(course, ps, force=True, progress=False)
+            assert sorted(out["graded"]) == sorted(students) and not out["failed"], out["failed"]
+        runs.append(_test_scores(course, students))
+    assert len(runs[0]) > 100 and runs[0].keys() == runs[1].keys() == runs[2].keys()
+    differ = {k: [run[k] for run in runs] for k in runs[0] if not runs[0][k] == runs[1][k] == runs[2][k]}
+    assert not differ, "test cells scored differently in three gradings (student, ps, notebook, cell): " \
+        f"{differ}"

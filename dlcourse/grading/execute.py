@@ -3,38 +3,28 @@
 GuardedExecute is nbgrader's Execute (sandboxed kernels, dlcourse/grading/sandbox.py) plus:
 
 Guarded test helpers (`guard_helpers`)
-    Test cells call `check`, `assert_close`, ... from the notebook's namespace,
-    where a student's answer cell could rebind them, patch utils.testing or
-    patch builtins.  Right after the kernel starts, before any student code,
-    the guard of dlcourse/grading/kernel_guard.py is installed in it.  Before each test
-    cell it puts back the pristine builtins, numpy (and torch when the test
-    cells use it: functions, classes such as torch.Tensor and the optimizers,
-    global hooks and modes), utils.testing (a fresh copy of the module), and
-    rebinds the helpers and the library names (`np`, `torch`, `F`, ...) the
-    provided cells import and the test cells use; after the test cell it
-    checks nothing of that changed while the test ran (student code the test
-    called could have).  A test whose helpers changed, or whose
-    guard did not answer, gets an error output "TamperingDetected: ..." and
-    scores 0.  The calls travel as `user_expressions` of silent execute
-    requests: no output, nothing on stderr, no execution count, no history.
+    Test cells call `check`, `assert_close`, ... from the notebook's namespace, where a
+    student's answer cell could rebind them, patch utils.testing or patch builtins.  Right
+    after the kernel starts, before any student code, the guard (dlcourse/grading/guard/) is
+    installed in it.  Before each test cell it puts back the pristine builtins, numpy (and
+    torch when the test cells use it), utils.testing (a fresh copy of the module), and
+    rebinds the helpers and the library names the provided cells import and the test cells
+    use; after the test cell it checks nothing of that changed while the test ran.  A test
+    whose helpers changed, or whose guard did not answer, gets an error output
+    "TamperingDetected: ..." and scores 0.
 
 A cell that ignores the interrupt (`restart_stuck_kernel`)
-    nbclient interrupts a cell that runs past `timeout`; if the kernel stays
-    busy (a loop ignoring SIGINT) nbclient raises CellTimeoutError and nbgrader
-    would not grade the hand-in at all.  Instead the cell gets an error output
-    (it scores 0), the kernel is killed and restarted, the cells that ran
-    before it (all but test cells and cells that timed out) are re-run
-    silently to rebuild the state,
-    and grading goes on with the next cell.  If that replay fails too, the
-    remaining cells get a "NotRun" error (0 points) and the hand-in is still
-    graded.  The log says what happened; dlcourse.grading.tamper.review lists it.
+    nbclient interrupts a cell that runs past `timeout`; if the kernel stays busy (a loop
+    ignoring SIGINT) nbclient raises CellTimeoutError and nbgrader would not grade the
+    hand-in at all.  Instead the cell gets an error output (it scores 0), the kernel is
+    killed and restarted, the cells that ran before it (all but test cells and cells that
+    timed out) are re-run silently to rebuild the state, and grading goes on with the next
+    cell.  If that replay fails too, the remaining cells get a "NotRun" error (0 points)
+    and the hand-in is still graded.  The log says what happened; tamper.review lists it.
 """
 from __future__ import annotations
 
 import ast
-import hashlib
-import secrets
-from pathlib import Path
 
 from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import CellTimeoutError
@@ -42,12 +32,10 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Bool
 
-from dlcourse.grading import kernel_guard
-
+from dlcourse.cells import is_test_cell
 from dlcourse.grading import tamper
-from dlcourse.grading.preprocessors import is_test_cell
-
-GUARD_SOURCE = (Path(__file__).with_name("kernel_guard.py")).read_text()
+from dlcourse.grading.guard import preload_for
+from dlcourse.grading.guard.client import GuardClient
 
 
 def error_output(ename: str, evalue: str):
@@ -95,62 +83,19 @@ class GuardedExecute(Execute):
                                            "failing the whole hand-in).").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
-        self._names = test_cell_names(nb)
-        self._imports = {n: m for n, m in provided_imports(nb).items() if n in self._names}
+        names = test_cell_names(nb)
         code = set().union(*(tamper.identifiers(c.source) for c in nb.cells if c.cell_type == "code"))
-        self._preload = sorted(m for m, why in kernel_guard.LAZY_IMPORTS.items() if why & code)
+        self._install = (names, {n: m for n, m in provided_imports(nb).items() if n in names}, preload_for(code))
+        self._guard = GuardClient(self)
         self._done: list[int] = []
         self._given_up = ""
-        self._secret = self._key = ""
         return super().preprocess(nb, resources, km)
-
-    # -- talking to the guard ------------------------------------------------
-    def _evaluate(self, expression: str):
-        """(value, "") of a Python expression evaluated in the kernel, or (None, why not)."""
-        msg_id = self.kc.execute("", silent=True, store_history=False, allow_stdin=False,
-                                 stop_on_error=False, user_expressions={"v": expression})
-        reply = self.wait_for_reply(msg_id)
-        if reply is None:
-            return None, "no reply from the kernel"
-        content = reply["content"]
-        if content.get("status") != "ok":
-            return None, f"{content.get('ename')}: {content.get('evalue')}"
-        res = content.get("user_expressions", {}).get("v", {})
-        if res.get("status") != "ok":
-            return None, f"{res.get('ename')}: {res.get('evalue')}"
-        try:
-            return ast.literal_eval(res["data"]["text/plain"]), ""
-        except (KeyError, ValueError, SyntaxError):
-            return None, "an answer that is not the guard's"
-
-    def _proof(self, nonce: str) -> str:
-        return hashlib.sha256((self._secret + nonce).encode()).hexdigest()
 
     def start_new_kernel_client(self):
         kc = super().start_new_kernel_client()
         if self.guard_helpers:
-            self._secret, self._key = secrets.token_hex(16), f"__course_guard_{secrets.token_hex(4)}__"
-            # The guard's own builtins are a private copy of the (still pristine) ones.
-            value, why = self._evaluate(
-                f"(lambda g: exec({GUARD_SOURCE!r}, g) or g['install']({self._secret!r}, {self._key!r}, "
-                f"{self._names!r}, {self._imports!r}, {self._preload!r}))"
-                f"({{'__builtins__': dict(vars(__builtins__))}})")
-            if value != self._proof("installed"):
-                raise RuntimeError(f"the grading guard could not be installed in the kernel: {why or value}")
+            self._guard.install(*self._install)
         return kc
-
-    def _guard(self, phase: str) -> str:
-        """'' if the guard ran and (after a test) found nothing changed, else what went wrong."""
-        nonce = secrets.token_hex(8)
-        value, why = self._evaluate(f"{self._key}({nonce!r}, {phase!r})")
-        if value is None:
-            return f"the grading guard did not answer ({why})"
-        proof, _, changed = str(value).partition("|")
-        if proof != self._proof(nonce):
-            return "the grading guard was replaced"
-        if changed.startswith("!"):
-            return f"the grading guard failed ({changed[1:]})"
-        return f"changed while this test ran: {changed.replace(',', ', ')}" if changed else ""
 
     # -- cells ------------------------------------------------------------------
     def preprocess_cell(self, cell, resources, index):
@@ -162,7 +107,7 @@ class GuardedExecute(Execute):
             cell.execution_count = None
             return cell, self.resources
         guarded = self.guard_helpers and is_test_cell(cell)
-        problem = self._guard("before") if guarded else ""
+        problem = self._guard.check("before") if guarded else ""
         try:
             cell = self.execute_cell(cell, index, store_history=True)
         except CellTimeoutError:
@@ -171,7 +116,7 @@ class GuardedExecute(Execute):
             self._recover(cell, index)
             return cell, self.resources
         if guarded:
-            problem = problem or self._guard("after")
+            problem = problem or self._guard.check("after")
             if problem:
                 name = cell.metadata["nbgrader"].get("grade_id", index)
                 self.log.warning("Test %s scores 0: %s", name, problem)
@@ -198,15 +143,19 @@ class GuardedExecute(Execute):
         try:
             run_sync(self._async_restart)()
             self.start_new_kernel_client()
-            for i in self._done:
-                earlier = self.nb.cells[i]
-                if is_test_cell(earlier):
-                    continue
-                msg_id = self.kc.execute(earlier.source, silent=True, store_history=False,
-                                         allow_stdin=False, stop_on_error=False)
-                if self.wait_for_reply(msg_id, earlier) is None:
-                    raise RuntimeError(f"cell #{i} did not finish when re-run")
+            self._replay()
         except Exception as e:  # noqa: BLE001  (any failure to resume: grade what ran)
             self._given_up = (f"not run: cell {name} had to be stopped and the notebook could not be "
                               f"resumed ({type(e).__name__}: {e})")
             self.log.warning("Giving up on the cells after %s: %s", name, e)
+
+    def _replay(self) -> None:
+        """Re-run, silently, the cells that ran to their end before (not the test cells)."""
+        for i in self._done:
+            earlier = self.nb.cells[i]
+            if is_test_cell(earlier):
+                continue
+            msg_id = self.kc.execute(earlier.source, silent=True, store_history=False,
+                                     allow_stdin=False, stop_on_error=False)
+            if self.wait_for_reply(msg_id, earlier) is None:
+                raise RuntimeError(f"cell #{i} did not finish when re-run")

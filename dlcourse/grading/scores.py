@@ -1,38 +1,48 @@
-"""Scores per (student, assignment), read from the gradebook."""
+"""Scores per (student, assignment), read from the gradebook -- the one place they are summed
+(the score table, the grading run's rows and the class report all use `totals`)."""
 from __future__ import annotations
 
 from pathlib import Path
 
+from dlcourse import config
 
-def scores(course: Path, db_url: str | None = None, course_id: str | None = None) -> list[dict]:
-    """Per (student, assignment) automatic and manual scores from the gradebook.
 
-    auto / auto_max: the automatically graded points; extra: extra credit on top
-    of the maximum (passed bonus tests, dlcourse/grading/extra_credit.py, and what graders
-    entered in formgrader).
+def totals(submission) -> dict:
+    """One nbgrader submission's sums.
 
-    db_url: any SQLAlchemy URL (default: the course's sqlite gradebook.db).
-    """
+    auto / auto_max: the automatically graded points (code cells) and their maximum; manual_max:
+    the written answers' points; extra: extra credit on top of the maximum (passed bonus tests,
+    preprocessors/extra_credit.py, and what graders entered in formgrader); graded: every code
+    cell has an automatic score."""
+    auto = auto_max = manual_max = extra = 0.0
+    graded = True
+    for nb in submission.notebooks:
+        for g in nb.grades:
+            bonus = g.extra_credit or 0.0
+            extra += bonus
+            if g.cell.cell_type == "code":
+                auto += (g.score or 0.0) - bonus
+                auto_max += g.max_score
+                graded = graded and g.auto_score is not None
+            else:
+                manual_max += g.max_score
+    return {"auto": auto, "auto_max": auto_max, "manual_max": manual_max, "extra": extra, "graded": graded}
+
+
+def scores(course: Path, db_url: str | None = None, course_id: str | None = None,
+           assignment: str | None = None) -> list[dict]:
+    """{"student", "assignment", "auto", "auto_max", "manual_max", "extra"} per submission (of one
+    assignment, or all).  db_url, course_id: default, the course's configuration (dlcourse/config.py)."""
     from nbgrader.api import Gradebook
 
+    cfg = config.load(course)
     rows = []
-    args = (course_id,) if course_id else ()
-    with Gradebook(db_url or f"sqlite:///{course / 'gradebook.db'}", *args) as gb:
-        for assignment in gb.assignments:
-            for sub in assignment.submissions:
-                auto = manual_max = auto_max = extra = 0.0
-                for nb in sub.notebooks:
-                    for g in nb.grades:
-                        bonus = g.extra_credit or 0.0
-                        extra += bonus
-                        if g.cell.cell_type == "code":
-                            auto += (g.score or 0.0) - bonus
-                            auto_max += g.max_score
-                        else:
-                            manual_max += g.max_score
-                rows.append({"student": sub.student.id, "assignment": assignment.name,
-                             "auto": auto, "auto_max": auto_max, "manual_max": manual_max,
-                             "extra": extra})
+    with Gradebook(db_url or cfg.db_url, course_id or cfg.course_id) as gb:
+        for a in gb.assignments:
+            if assignment is not None and a.name != assignment:
+                continue
+            for sub in a.submissions:
+                t = totals(sub)
+                rows.append({"student": sub.student.id, "assignment": a.name, "auto": t["auto"],
+                             "auto_max": t["auto_max"], "manual_max": t["manual_max"], "extra": t["extra"]})
     return rows
-
-

@@ -1,4 +1,4 @@
-"""The class report (dlcourse/grading/report.py) on a course graded by dlcourse.grading.run."""
+"""The class report (dlcourse/grading/report/) on a course graded by dlcourse.grading.run."""
 from __future__ import annotations
 
 import subprocess
@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.grading.test_run import graded_course
 from dlcourse.grading import report as R
+from tests.grading.run.shared import GROUP, graded_course
 
 ROOT = Path(__file__).resolve().parents[2]
-# shares the graded course of tests/grading/test_run.py: same xdist worker
-pytestmark = pytest.mark.xdist_group("grade_class")
+# shares the graded course of tests/grading/run/: same xdist worker
+pytestmark = pytest.mark.xdist_group(GROUP)
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +80,20 @@ def test_suspicious_handins_listed_for_review(report, tmp_path):
     nbformat.write(nb, nb_path)
     text = R.write(copy, "ps1").read_text()
     assert "Review by hand" in text and "mistakes" in text.split("Review by hand", 1)[1].split("</table>")[0]
+
+
+def test_page_escapes_what_students_wrote():
+    """Messages, examples, findings and ids come from hand-ins: the template escapes them all."""
+    from collections import Counter
+
+    message = "TestFailure: <b>bold</b>"
+    data = {"ps": "ps1", "students": [{"student": "s<x>", "auto": 1.0, "auto_max": 2.0, "manual_max": 3.0,
+                                       "graded": True, "problem": ""}],
+            "tests": [{"notebook": "nb", "test": "t<1>", "points": 2.0, "passed": 0, "graded": 1,
+                       "messages": Counter({message: 1}), "examples": {message: ("s<x>", message)}}],
+            "suspicious": {"s<x>": ["uses <script>", "second"]}}
+    page = R.render(data, {"scores": "scores.png", "pass_rates": "pass_rates.png"})
+    assert "<b>bold" not in page and "&lt;b&gt;bold&lt;/b&gt;" in page
+    assert "<script>" not in page and "uses &lt;script&gt;<br>second" in page
+    assert "s&lt;x&gt;" in page and "<code>t&lt;1&gt;</code>" in page
+    assert "1 / 2</td><td class='num'>50</td><td>3 points pending" in page

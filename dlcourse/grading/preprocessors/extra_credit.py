@@ -25,6 +25,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from dlcourse.cells import bonus_points, is_bonus_test, passed
 
+
 class AutogradedExtraCredit(NbGraderPreprocessor):
     """Store each bonus test's result as extra credit (autograde, after SaveAutoGrades)."""
 
