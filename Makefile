@@ -8,7 +8,7 @@ VENV  := .venv/.installed
 DATA  := datasets/mnist/.verified
 ps    ?=
 
-.PHONY: demo test lab notebooks release grade bench setup setup-system setup-grading setup-pdf handin clean
+.PHONY: demo test lab notebooks release grade bench setup setup-system setup-grading setup-pdf handin clean roster collect export
 
 setup: $(VENV) $(DATA)
 
@@ -74,6 +74,22 @@ grade: setup setup-grading
 	$(PY) -m dlcourse grade $(ps) $(if $(workers),--workers $(workers)) $(if $(force),--force) \
 	  $(if $(scheduler),--scheduler $(scheduler)) $(if $(db),--db-url "$(db)") $(if $(course),--course "$(course)")
 
+## The term, route 1 (hand-ins uploaded to a learning platform): import the class roster
+## (file=students.csv: id,first_name,last_name,email,platform_id), collect the platform's download
+## (ps=ps1 from=PATH: a folder or zip of hand-in zips; Canvas and Moodle layouts understood),
+## then `make grade ps=ps1`, then export grades (Canvas/Moodle CSV) and feedback files (ps=ps1).
+roster: setup
+	@if [ -z "$(file)" ]; then echo "usage: make roster file=students.csv"; exit 2; fi
+	$(PY) -m dlcourse roster "$(file)"
+
+collect: setup
+	@if [ -z "$(ps)" ] || [ -z "$(from)" ]; then echo "usage: make collect ps=ps1 from=<folder or zip>"; exit 2; fi
+	$(PY) -m dlcourse collect $(ps) "$(from)"
+
+export: setup
+	@if [ -z "$(ps)" ]; then echo "usage: make export ps=ps1"; exit 2; fi
+	$(PY) -m dlcourse export $(ps)
+
 ## Benchmarks (not timed tests): ps5 NumPy MLP vs PyTorch, full-run accuracies of the NumPy MLP,
 ## PyTorch MLP and CNN (reports/bench_mlp.json); parallel grading vs serial nbgrader autograde
 ## (reports/bench_grading.md; ps=ps1 n=24); full-run and autograde time of every notebook
@@ -84,5 +100,10 @@ bench: setup setup-grading
 	$(PY) -m benchmarks.bench_notebooks || s=1; \
 	exit $$s
 
+## Remove what a command rebuilds (build/, class reports, gathered PDFs, exports, caches). Grading
+## data (submitted/, autograded/, feedback/, gradebook.db, grades.csv, .grading/, logs/) and the
+## committed benchmark reports stay.
 clean:
-	rm -rf autograded feedback submitted reports logs .grading gradebook.db grades.csv
+	rm -rf build manual export reports/pdfs .pytest_cache tests/artifacts
+	find reports -mindepth 1 -maxdepth 1 -type d -name 'ps*' -exec rm -rf {} +
+	find . -name __pycache__ -type d -not -path './.venv/*' -prune -exec rm -rf {} +

@@ -99,3 +99,18 @@ c.LimitOutput.max_traceback = 100
 # Exchange for `nbgrader release_assignment / collect` on a shared machine.
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", os.path.join(COURSE_ROOT, "exchange"))
 c.Exchange.path_includes_course = True
+
+# The term (dlcourse/term/policy.py): due dates live here, and only here -- `dlcourse grade`
+# writes them into the gradebook, where nbgrader computes each hand-in's lateness from its
+# timestamp.txt (set by `dlcourse collect` or nbgrader's exchange).  Dates without a zone are
+# in c.Term.timezone.  Late work: a percentage of the score per started day, after a grace
+# period, up to a cap; the grade export applies it to the final score (automatic + manual +
+# extra credit).
+from dlcourse.term.policy import PercentPerStartedDay  # noqa: E402
+
+c.Term.timezone = "UTC"
+c.Term.due_dates = {}            # e.g. {"ps1": "2027-01-18 23:59", "ps2": "2027-02-01 23:59"}
+c.AssignLatePenalties.plugin_class = PercentPerStartedDay
+c.PercentPerStartedDay.percent_per_day = 10
+c.PercentPerStartedDay.max_percent = 50
+c.PercentPerStartedDay.grace_minutes = 15

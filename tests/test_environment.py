@@ -48,3 +48,26 @@ def test_nbgrader_server_extension_enabled():
     for ext in ("formgrader", "validate_assignment", "assignment_list"):
         assert re.search(rf"nbgrader.server_extensions.{ext}\s+OK", text), text
     assert re.search(r"nbgrader\S*\s+enabled", text), text
+
+
+def test_make_clean_removes_only_what_commands_rebuild(tmp_path):
+    """`make clean` in a course folder: rebuildable outputs go; grading data and the committed
+    benchmark reports stay."""
+    import shutil
+    import subprocess
+    course = tmp_path / "course"
+    course.mkdir()
+    shutil.copy(ROOT / "Makefile", course / "Makefile")
+    keep = ["submitted/jdoe/ps1/gradient_descent.ipynb", "autograded/jdoe/ps1/gradient_descent.ipynb",
+            "feedback/jdoe/ps1/gradient_descent.html", "gradebook.db", "grades.csv", ".grading/ps1.json",
+            "logs/autograde_ps1.log", "reports/bench_grading.md", "reports/bench_mlp.json",
+            "release/ps1/gradient_descent.ipynb", "source/ps1/gradient_descent.ipynb", ".venv/bin/python"]
+    gone = ["build/student-kit/dl-ground-up.zip", "reports/ps1/index.html", "reports/pdfs/ps1.pdf",
+            "manual/ps1/jdoe.pdf", "export/ps1/canvas_grades.csv", "utils/__pycache__/x.pyc", ".pytest_cache/v"]
+    for rel in keep + gone:
+        (course / rel).parent.mkdir(parents=True, exist_ok=True)
+        (course / rel).write_text("x")
+    proc = subprocess.run(["make", "clean"], cwd=course, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert [rel for rel in keep if not (course / rel).exists()] == []
+    assert [rel for rel in gone if (course / rel).exists()] == []

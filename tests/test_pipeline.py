@@ -203,3 +203,19 @@ def test_grading_is_deterministic(demo_course, tmp_path_factory):
     differ = {k: [run[k] for run in runs] for k in runs[0] if not runs[0][k] == runs[1][k] == runs[2][k]}
     assert not differ, "test cells scored differently in three gradings (student, ps, notebook, cell): " \
         f"{differ}"
+
+
+def test_demo_runs_the_platform_loop(demo_course):
+    """`make demo` closes the loop of route 1: hand-in zips -> roster -> collect -> grade ->
+    grades and feedback exported for the platform."""
+    out = (demo_course / "logs" / "demo_stdout.txt").read_text()
+    for ps in assignments(ROOT):
+        n = len(list((ROOT / "release" / ps).glob("*.ipynb")))
+        assert f"collect {ps}: {3 * n} hand-in(s) of 3 student(s) collected, 0 refused" in out, out[-3000:]
+        export = demo_course / "export" / ps
+        with open(export / "canvas_grades.csv") as f:
+            rows = {r["SIS User ID"]: r for r in csv.DictReader(f)}
+        assert {"reference", "blank", "mistakes"} <= set(rows)
+        assert float(rows["reference"][ps]) > float(rows["mistakes"][ps]) > float(rows["blank"][ps]) == 0
+        assert len(list((export / "feedback").iterdir())) == 3
+        assert (export / f"feedback_{ps}.zip").is_file()

@@ -8,11 +8,13 @@
 """
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import nbformat
 
 from dlcourse.cells import strip_markers
+from dlcourse.names import handin_zip_name
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDENTS = ("reference", "blank", "mistakes")
@@ -71,4 +73,22 @@ def write_submissions(course: Path, assignments: list[str], students=STUDENTS) -
                 elif item.is_file():
                     (dest / item.name).write_bytes(item.read_bytes())
             (dest / "timestamp.txt").write_text("2026-11-22 12:00:00.000000 UTC")
+    return written
+
+
+def write_handin_zips(course: Path, assignments: list[str], dest: Path, students=STUDENTS) -> list[Path]:
+    """dest/<ps>/<notebook>_<ps>_<student>.zip for each student: the example hand-ins as students
+    upload them (the notebook; these examples carry no PDF), for `dlcourse collect`."""
+    written = []
+    for ps in assignments:
+        release = course / "release" / ps
+        folder = dest / ps
+        folder.mkdir(parents=True, exist_ok=True)
+        for student in students:
+            for item in sorted(release.glob("*.ipynb")):
+                nb = make_handin(student, item, course / "source" / ps / item.name)
+                path = folder / handin_zip_name(item.stem, ps, student)
+                with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+                    zf.writestr(item.name, nbformat.writes(nb))
+                written.append(path)
     return written

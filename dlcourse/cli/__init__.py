@@ -3,7 +3,10 @@
     dlcourse notebooks [--check]        notebooks/*.md (MyST) -> source/*.ipynb
     dlcourse release [ps ...]           source/ -> release/ (nbgrader generate_assignment)
     dlcourse datasets                   regenerate the small CSV datasets
+    dlcourse roster students.csv        import the class roster into the gradebook
+    dlcourse collect ps PATH            hand-in zips (a folder, or a platform's download) -> submitted/
     dlcourse grade [ps ...] [options]   grade submitted/ in parallel: feedback, grades.csv, report
+    dlcourse export ps                  grades (Canvas / Moodle CSV) and feedback files for upload
     dlcourse report ps                  the class report of a graded assignment
     dlcourse scores                     the score table from the gradebook
     dlcourse demo [ps ...]              release + example hand-ins + grade + table
@@ -23,7 +26,10 @@ COMMANDS = {
     "notebooks": ("dlcourse.authoring.build", "build source/ notebooks from notebooks/*.md"),
     "release": ("dlcourse.authoring.release", "generate release/ from source/"),
     "datasets": ("dlcourse.authoring.datasets", "regenerate the small CSV datasets"),
-    "grade": ("dlcourse.grading.run", "grade a class in parallel (feedback, grades, report)"),
+    "roster": ("dlcourse.term.roster", "import the class roster (CSV) into the gradebook"),
+    "collect": ("dlcourse.term.collect", "hand-in zips (a platform's download) -> submitted/"),
+    "grade": ("dlcourse.cli.grade", "grade a class in parallel (feedback, grades, report)"),
+    "export": ("dlcourse.term.export", "grades and feedback files for Canvas / Moodle"),
     "report": ("dlcourse.grading.report", "write the class report of an assignment"),
     "scores": ("dlcourse.cli.demo", "print the score table from the gradebook"),
     "demo": ("dlcourse.cli.demo", "release, grade example hand-ins, print the table"),

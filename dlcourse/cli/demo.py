@@ -1,4 +1,5 @@
-"""The demo: build the student version, grade example hand-ins, print the score table.
+"""The demo: the whole loop on example hand-ins -- student version, hand-in zips as students upload
+them, roster, collect, grade, score table, grades and feedback exported for the platform.
 
     dlcourse demo [ps ...] [--course DIR]
     dlcourse scores [--course DIR]
@@ -9,12 +10,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from dlcourse.authoring.examples import write_submissions
+from dlcourse.authoring.examples import STUDENTS, write_handin_zips
 from dlcourse.authoring.release import release
 from dlcourse.course import ROOT, assignments
 from dlcourse.grading.run import GradingError, grade_class
 from dlcourse.grading.scores import scores
 from dlcourse.grading.table import print_table
+from dlcourse.term.collect import collect
+from dlcourse.term.export import export
+from dlcourse.term.policy import sync_due_dates
+from dlcourse.term.roster import import_roster
 
 
 def grade(course: Path, names: list[str], workers: int | None = None, force: bool = False,
@@ -31,12 +36,23 @@ def grade(course: Path, names: list[str], workers: int | None = None, force: boo
 
 def demo(course: Path, names: list[str]) -> list[dict]:
     release(course, names)
-    write_submissions(course, names)
-    print(f"example hand-ins written to {course / 'submitted'} (reference, blank, mistakes)")
+    uploads = course / "uploads"
+    write_handin_zips(course, names, uploads)
+    print(f"example hand-in zips written to {uploads}/<ps>/ (students: {', '.join(STUDENTS)})")
+    roster = uploads / "students.csv"
+    roster.write_text("id,first_name,last_name,email,platform_id\n" + "".join(
+        f"{s},{s.title()},Example,{s}@example.edu,{1001 + n}\n" for n, s in enumerate(STUDENTS)))
+    import_roster(course, roster)
+    for ps in names:
+        print("\n".join(collect(course, ps, uploads / ps).lines(ps)))
+    sync_due_dates(course, names)
     rows = grade(course, names)
     print_table(rows)
     print(f"\nfeedback: {course / 'feedback'}/<student>/<ps>/*.html")
     print(f"grades:   {course / 'grades.csv'}")
+    for ps in names:
+        out, _ = export(course, ps)
+        print(f"for the platform: {out}/ (canvas_grades.csv, moodle_grades.csv, feedback_{ps}.zip)")
     return rows
 
 
