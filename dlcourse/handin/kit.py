@@ -72,8 +72,11 @@ def student_dependencies(root: Path = ROOT) -> list[str]:
 
 
 def kit_pyproject(root: Path = ROOT) -> str:
-    """The kit's pyproject.toml: its template with the student group as the kit's dependencies."""
-    deps = "".join(f"    {json.dumps(d)},\n" for d in student_dependencies(root))
+    """The kit's pyproject.toml: its template with the student group as the kit's dependencies.
+    A local version such as torch's `+cpu` is dropped: that build exists only on PyTorch's own
+    index, while PyPI's plain version installs on every student's system (CPU-only on macOS and
+    Windows)."""
+    deps = "".join(f"    {json.dumps(re.sub(r'[+][A-Za-z0-9.]+$', '', d))},\n" for d in student_dependencies(root))
     return (KIT_TEMPLATES / PYPROJECT).read_text(encoding="utf-8").replace('    "@STUDENT_DEPENDENCIES@",\n', deps)
 
 

@@ -267,6 +267,8 @@ def _walk(page, lab, steps, downloads, release, reference):  # size: the steps i
     status = page.locator(".dlc-Handin-status").inner_text()
     assert re.fullmatch(rf"Handed in: {re.escape(zip_name)} at \d\d?:\d\d( [AP]M)?", status.strip()), status
     steps.shot("status_bar")
+    log = Path(lab.log.name).read_text()
+    assert "Traceback" not in log and not re.search(r"\] 5\d\d (GET|POST|PUT|DELETE) ", log), log[-3000:]
 
 
 def _check_handin_zip(path: Path, steps):
