@@ -1,7 +1,9 @@
-"""`dlcourse grade`: the term's due dates into the gradebook, then the class grader.
+"""`dlcourse grade`: the term's due dates into the gradebook, a word on strangers, then the class grader.
 
 The due dates live in nbgrader_config.py (c.Term.due_dates, dlcourse/term/policy.py); nbgrader
-computes lateness from the gradebook's copy, so they are written there before grading.
+computes lateness from the gradebook's copy, so they are written there before grading.  When a
+roster was imported (`dlcourse roster`), hand-ins in submitted/ from ids that are not on it are
+named in one warning line (they are graded; nbgrader adds them as students).
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pathlib import Path
 from dlcourse.course import ROOT, assignments
 from dlcourse.grading import run
 from dlcourse.term.policy import sync_due_dates
+from dlcourse.term.roster import roster
 
 
 def main(argv=None) -> int:
@@ -24,8 +27,26 @@ def main(argv=None) -> int:
     if (course / "nbgrader_config.py").is_file() and (course / "source").is_dir() and "-h" not in argv \
             and "--help" not in argv:
         names = [n for n in known.names if not n.startswith("-")] or assignments(course)
+        names = [n for n in names if n in assignments(course)]
         try:
-            sync_due_dates(course, [n for n in names if n in assignments(course)])
+            sync_due_dates(course, names)
         except Exception as e:  # a malformed due date: say so, grade anyway
             print(f"grade: due dates not applied ({type(e).__name__}: {e})", file=sys.stderr)
+        warn_strangers(course, names)
     return run.main(argv)
+
+
+def warn_strangers(course: Path, names: list[str]) -> list[str]:
+    """Ids with hand-ins in submitted/ that are not on the imported roster (none without a roster)."""
+    try:
+        students = roster(course)
+    except Exception:  # no readable gradebook yet: nothing to compare with
+        return []
+    if not students:
+        return []
+    strangers = sorted({p.parent.name for ps in names for p in (course / "submitted").glob(f"*/{ps}")
+                        if p.is_dir() and p.parent.name not in students})
+    if strangers:
+        print(f"grade: {len(strangers)} hand-in(s) from ids not on the roster, graded anyway (add them with "
+              f"`make roster`, or remove their folders): {', '.join(strangers)}", file=sys.stderr)
+    return strangers

@@ -163,6 +163,9 @@ def test_roster_refuses_strangers_and_bad_input_is_one_line(course, handin, tmp_
     report = C.collect(course, "ps1", up)
     assert list(report.collected) == ["jdoe"]
     assert report.refused == [("gradient_descent_ps1_stranger.zip", "names student 'stranger', who is not on the roster")]
+    (course / "submitted" / "ghost" / "ps1").mkdir(parents=True)     # put there by hand, or by nbgrader collect
+    from dlcourse.cli.grade import warn_strangers
+    assert warn_strangers(course, ["ps1"]) == ["ghost"]
     for args, why in ((("collect", "ps9", str(up)), "unknown assignment 'ps9'"),
                       (("collect", "ps1", str(tmp_path / "nowhere")), "no such folder or zip"),
                       (("roster", str(tmp_path / "none.csv")), "no such file")):
