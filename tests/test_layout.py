@@ -16,9 +16,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("authoring", "grading", "handin", "term")
-SHARED = ("dlcourse", "dlcourse.course", "dlcourse.config", "dlcourse.cells")
+SHARED = ("dlcourse", "dlcourse.course", "dlcourse.config", "dlcourse.cells", "dlcourse.names")
 MAX_MODULE_LINES, MAX_FUNCTION_LINES, MAX_PARAMETERS = 400, 60, 7
 EXEMPT = "# size:"   # a one-line reason in the code, on the def line or the module's first lines
+# The catalogues of students' answers are data (one entry per answer), not logic: no module size limit.
+DATA_MODULES = ("dlcourse/authoring/mistakes/",)
 
 
 def module_name(path: Path) -> str:
@@ -124,7 +126,8 @@ def test_sizes(top):
         text = path.read_text(encoding="utf-8")
         lines = text.splitlines()
         rel = path.relative_to(ROOT)
-        if len(lines) > MAX_MODULE_LINES and not any(EXEMPT in line for line in lines[:30]):
+        data = rel.as_posix().startswith(DATA_MODULES)
+        if len(lines) > MAX_MODULE_LINES and not data and not any(EXEMPT in line for line in lines[:30]):
             problems.append(f"{rel}: {len(lines)} lines")
         for node in ast.walk(ast.parse(text)):
             if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
