@@ -13,8 +13,10 @@ in JupyterLab or VS Code with jupytext, and nothing is lost either way.  The bui
 
 - sets each cell's id from its nbgrader grade_id (cells without one -- free, ungraded cells --
   get ``cell-<index>``), so ids stay stable however the text is edited;
-- tags every test cell ``raises-exception``, so *Run All* goes on past a failing test
-  (answer cells that raise still stop it);
+- tags every test cell ``raises-exception``, so *Run All* goes on past a failing test, and
+  every answer cell whose student stub raises where it stands (a ``### BEGIN SOLUTION`` at the
+  top level, not inside a function: nbgrader's stub there is a bare ``raise
+  NotImplementedError()``), so an answer not yet written does not stop *Run All* either;
 - drops jupytext's own header metadata and checks the notebook is valid nbformat.
 
 `--check` also fails when a text source is not what jupytext writes for its notebook
@@ -23,6 +25,7 @@ in JupyterLab or VS Code with jupytext, and nothing is lost either way.  The bui
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -60,7 +63,7 @@ def from_text(text: str, name: str = "<notebook>") -> nbformat.NotebookNode:
             raise NotebookSyntaxError(f"{name}: grade_id {gid!r} used twice")
         seen.add(gid)
         cell["id"] = gid or f"cell-{n:03d}"
-        if is_test_cell(cell):
+        if is_test_cell(cell) or stub_raises_at_top_level(cell):
             tags = cell.metadata.setdefault("tags", [])
             if RUN_ALL_GOES_ON not in tags:
                 tags.append(RUN_ALL_GOES_ON)
@@ -68,6 +71,12 @@ def from_text(text: str, name: str = "<notebook>") -> nbformat.NotebookNode:
     nb.nbformat, nb.nbformat_minor = 4, 5
     nbformat.validate(nb)
     return nb
+
+
+def stub_raises_at_top_level(cell) -> bool:
+    """An answer cell whose released stub raises when run (its solution region is not inside a def)."""
+    return (cell.cell_type == "code" and bool(nbgrader_meta(cell).get("solution"))
+            and bool(re.search(r"^### BEGIN SOLUTION", cell.source, re.M)))
 
 
 def to_text(nb: nbformat.NotebookNode) -> str:

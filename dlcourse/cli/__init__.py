@@ -11,6 +11,7 @@
     dlcourse scores                     the score table from the gradebook
     dlcourse demo [ps ...]              release + example hand-ins + grade + table
     dlcourse handin NOTEBOOK --student ID   the student hand-in: self-check, PDF, zip
+    dlcourse lab [--instructor]         JupyterLab with the Hand in button
     dlcourse kit                        build the student kit
     dlcourse pdfs [ps ...]              PDFs of every reference notebook, made as hand-ins are
 
@@ -34,6 +35,7 @@ COMMANDS = {
     "scores": ("dlcourse.cli.demo", "print the score table from the gradebook"),
     "demo": ("dlcourse.cli.demo", "release, grade example hand-ins, print the table"),
     "handin": ("dlcourse.handin.handin", "hand in a notebook: self-check, PDF, zip"),
+    "lab": ("dlcourse.handin.lab", "JupyterLab with the Hand in button (--instructor: with nbgrader's tools)"),
     "kit": ("dlcourse.handin.kit", "build the student kit"),
     "pdfs": ("dlcourse.cli.pdfs", "PDFs of the reference notebooks"),
 }

@@ -100,11 +100,19 @@ def test_text_sources_round_trip_exactly():
         assert bn.render(bn.from_text(bn.to_text(nb))) == ipynb.read_text(encoding="utf-8"), ipynb
 
 
-def test_every_test_cell_lets_run_all_go_on():
+def test_run_all_goes_on_past_tests_and_unwritten_answers():
+    """Tagged: every test cell, and every answer cell whose stub raises where it stands
+    (`tuning = ...` values, not functions, whose BEGIN SOLUTION is at the top level)."""
+    top_level_stubs = 0
     for _, ipynb in bn.targets():
         for cell in nbformat.read(ipynb, as_version=4).cells:
             tagged = bn.RUN_ALL_GOES_ON in cell.metadata.get("tags", [])
-            assert tagged == is_test_cell(cell), f"{ipynb.name}:{cell.id}"
+            assert tagged == (is_test_cell(cell) or bn.stub_raises_at_top_level(cell)), f"{ipynb.name}:{cell.id}"
+            top_level_stubs += bn.stub_raises_at_top_level(cell)
+    assert top_level_stubs >= 2   # ps1's tuning and best_rates at least
+    nb = bn.from_text(MYST.replace("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION",
+                                   "### BEGIN SOLUTION\nx = 1\n### END SOLUTION"))
+    assert nb.cells[1].metadata["tags"] == ["raises-exception"] and "tags" not in bn.from_text(MYST).cells[1].metadata
 
 
 def test_source_notebooks_have_no_outputs():

@@ -216,9 +216,8 @@ def _walk(page, lab, steps, downloads, release, reference):  # size: the steps i
     ran = {k for k, count in enumerate(prompts) if count}
     assert len(tagged & ran) >= 2, "Run All stopped at the first failing test cell"
     steps.times["run_all_one_answer_ran"] = f"{len(ran)} of {len(prompts)} code cells"
-    if len(ran) < len(prompts):   # an unfinished answer that raises where it stands stops Run All
-        stop = code[max(ran)] if ran else code[0]     # the cell that raised ran, the rest did not
-        steps.times["run_all_one_answer_stopped_at"] = stop.metadata.get("nbgrader", {}).get("grade_id", stop.id)
+    stop = code[max(ran)] if ran else code[0]
+    assert len(ran) == len(prompts), f"Run All stopped at {stop.metadata.get('nbgrader', {}).get('grade_id', stop.id)}"
 
     # 4. Hand in with failing tests: the to-do list in the side panel, links to the cells
     steps.start()
