@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
-import re
 import sys
 import tempfile
 import time
@@ -37,6 +36,7 @@ from dlcourse.handin.pdf import export_pdf, find_mathjax
 from dlcourse.handin.report import format_check
 from dlcourse.handin.selfcheck import (CheckResult, Failure, Problem, _environ, _explain, _has_code,  # noqa: F401
                                        _quiet_kernel, self_check, unexecuted_cells)
+from dlcourse.names import handin_zip_name, safe_name  # noqa: F401  (safe_name: server.py)
 
 class NotReady(HandinError):
     """--strict: the self-check found something to fix, so no zip was made."""
@@ -57,14 +57,11 @@ class Outcome:
         return (self.check is None or self.check.ready) and not (self.strict and self.unexecuted)
 
 
-def safe_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text.strip()).strip("-.")
-
-
 def handin_name(nb_path: Path, student: str) -> str:
-    """<notebook>_<assignment>_<student>.zip, e.g. gradient_descent_ps1_jdoe.zip."""
+    """<notebook>_<assignment>_<student>.zip, e.g. gradient_descent_ps1_jdoe.zip (dlcourse.names,
+    which `dlcourse collect` reads back)."""
     nb_path = Path(nb_path)
-    return f"{nb_path.stem}_{safe_name(nb_path.resolve().parent.name)}_{safe_name(student)}.zip"
+    return handin_zip_name(nb_path.stem, nb_path.resolve().parent.name, student)
 
 
 def make_zip(nb_path: Path, pdf: Path, dest: Path) -> Path:

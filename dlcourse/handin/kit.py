@@ -11,7 +11,7 @@ students need:
   datasets/          the CSV datasets and every SHA256SUMS; MNIST itself is
                      fetched by the kit's set-up (checked by SHA-256), never packed
   dlcourse/handin/   the self-check, PDF and zip, JupyterLab's Hand in (server extension and
-                     prebuilt lab extension), the `lab` command; dlcourse/cells.py which they use
+                     prebuilt lab extension), the `lab` command; dlcourse/cells.py and names.py which they use
   pyproject.toml     the kit as a package whose dependencies are the course's student group
                      (pyproject.toml's optional-dependencies.student): `python -m pip install -e .`
   Makefile, nbgrader_config.py   from dlcourse/handin/kit_files/ (make lab / make handin shortcuts)
@@ -94,7 +94,7 @@ def kit_files(root: Path = ROOT) -> dict[str, Path]:
         for path in sorted(folder.glob("*.csv")) + [folder / "SHA256SUMS"]:
             if path.is_file():
                 files[f"datasets/{folder.name}/{path.name}"] = path
-    for name in ("dlcourse/__init__.py", "dlcourse/cells.py"):
+    for name in ("dlcourse/__init__.py", "dlcourse/cells.py", "dlcourse/names.py"):
         files[name] = root / name
     handin = root / "dlcourse" / "handin"
     for name in HANDIN:
