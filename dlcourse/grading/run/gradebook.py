@@ -39,11 +39,14 @@ def ensure_assignment(course: Path, ps: str, db_url: str, course_id: str) -> Non
 
 
 def submitted(db_url: str, course_id: str, ps: str) -> set[str]:
-    """The students with a submission of `ps` in the gradebook."""
-    from nbgrader.api import Gradebook
+    """The students with a submission of `ps` in the gradebook (none if it does not know `ps` yet)."""
+    from nbgrader.api import Gradebook, MissingEntry
 
     with Gradebook(db_url, course_id) as gb:
-        return {s.student.id for s in gb.find_assignment(ps).submissions}
+        try:
+            return {s.student.id for s in gb.find_assignment(ps).submissions}
+        except MissingEntry:
+            return set()
 
 
 def make_template(db_url: str, course_id: str) -> bytes:

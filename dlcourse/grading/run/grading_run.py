@@ -83,10 +83,7 @@ class GradingRun:
         source = read_tree(self.course / "source" / self.ps)
         inputs = grading_inputs(self.course, source)
         self.state = State(self.course, self.ps, self.db_url)
-        try:
-            have = G.submitted(self.db_url, self.course_id, self.ps)
-        except Exception:  # noqa: BLE001  (the assignment is not in the gradebook yet)
-            have = set()
+        have = G.submitted(self.db_url, self.course_id, self.ps)
         text = (self.course / config.CONFIG_FILE).read_text()
         jobs = []
         for folder in folders:

@@ -87,6 +87,7 @@ class LocalWorkers:
 
         queue, tries = deque(jobs), {}
         while queue or any(w.job for w in self.workers):
+            done = []
             for i, w in enumerate(self.workers):
                 if w.job is None and queue:
                     if not w.process.is_alive():  # died while idle: replaced, nothing lost
@@ -94,13 +95,16 @@ class LocalWorkers:
                         w = self.workers[i] = _Worker(self.ctx)
                     w.job = queue.popleft()
                     tries[w.job.student] = tries.get(w.job.student, 0) + 1
-                    w.conn.send(w.job)
+                    try:
+                        w.conn.send(w.job)
+                    except OSError:  # it died as the job was sent
+                        done.append((w.job, self._replace(w)))
             busy = [w for w in self.workers if w.job]
-            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
+            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy])) if busy else set()
             for w in busy:
-                if w.conn not in ready and w.process.sentinel not in ready:
-                    continue
-                job, result = w.job, self._receive(w)
+                if w.conn in ready or w.process.sentinel in ready:
+                    done.append((w.job, self._receive(w)))
+            for job, result in done:  # (job, its result or None: its worker died)
                 if result is not None:
                     yield job, result
                 elif tries[job.student] < self.attempts:
@@ -118,10 +122,15 @@ class LocalWorkers:
                 return result
         except (EOFError, OSError):
             pass
+        return self._replace(w)
+
+    def _replace(self, w: _Worker) -> None:
+        """A fresh worker in the place of `w`, which died."""
         w.process.join(timeout=5)
+        if w.process.is_alive():
+            w.process.kill()
         w.conn.close()
         self.workers[self.workers.index(w)] = _Worker(self.ctx)
-        return None
 
     def close(self, now: bool) -> None:
         """Stop the workers: `now` kills them (and their kernels) mid-job; else they finish."""
