@@ -106,10 +106,14 @@ def test_failed_regrade_keeps_earlier_grades(courses, tmp_path):
 def test_missing_notebook_of_two_is_graded_and_reported(tmp_path):
     """ps2 has two notebooks: a hand-in with one of them is graded (the missing one scores 0,
     as nbgrader does) and the summary says which notebook was missing -- and which cell's
-    output was cut short (c.LimitOutput.max_lines)."""
+    output was cut short (c.LimitOutput.max_lines).  This course keeps its gradebook elsewhere
+    (c.CourseDirectory.db_url): grading writes there."""
     course = tmp_path / "c"
     course.mkdir()
     shutil.copy(ROOT / "nbgrader_config.py", course)
+    elsewhere = tmp_path / "elsewhere.db"
+    with open(course / "nbgrader_config.py", "a") as f:
+        f.write(f'\nc.CourseDirectory.db_url = "sqlite:///{elsewhere}"\n')
     shutil.copytree(ROOT / "source" / "ps2", course / "source" / "ps2")
     release(course, ["ps2"])
     write_submissions(course, ["ps2"], students=("blank",))
@@ -126,6 +130,8 @@ def test_missing_notebook_of_two_is_graded_and_reported(tmp_path):
     assert "building_blocks.ipynb: output of cell #1 truncated (1500 lines of output, 1000 kept)" in notes, notes
     row = next(r for r in out["rows"] if r["student"] == "blank")
     assert row["auto"] == 0 and "pytorch_basics.ipynb is missing" in row["note"] and "truncated" in row["note"]
+    assert elsewhere.exists() and not (course / "gradebook.db").exists()
+    assert [r["student"] for r in scores(course)] == ["blank"]  # read from the configured gradebook
 
 
 def test_force_regrades_unchanged_handin_with_progress_bar(courses, tmp_path):
