@@ -17,6 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from dlcourse import config
 from dlcourse.course import ROOT, nbgrader
 
 COLUMNS = ("id", "first_name", "last_name", "email", "platform_id")
@@ -80,10 +81,10 @@ def import_roster(course: Path, path: Path) -> list[Student]:
 def roster(course: Path, db_url: str | None = None) -> dict[str, Student]:
     """{id: Student} from the gradebook (empty when no roster was imported)."""
     from nbgrader.api import Gradebook
-    url = db_url or f"sqlite:///{course / 'gradebook.db'}"
+    url = db_url or config.load(course).db_url
     if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
         return {}
-    with Gradebook(url) as gb:
+    with Gradebook(url, config.load(course).course_id) as gb:
         return {s.id: Student(s.id, s.first_name or "", s.last_name or "", s.email or "", s.lms_user_id or "")
                 for s in gb.students}
 
