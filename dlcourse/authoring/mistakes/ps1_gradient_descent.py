@@ -115,9 +115,18 @@ MUTANTS = {
             "the fixed step 0.1 from question 2.1": "best_step_size = 0.1\nbest_steps = 100\nbest_decay = 1.0\n",
             "decay too fast: stops before the valley": "best_step_size = 0.4\nbest_steps = 100\nbest_decay = 0.5\n",
             "step too large: diverges": "best_step_size = 0.9\nbest_steps = 200\nbest_decay = 1.0\n",
+            # f < -2 at the end, but not at the minimum: the checks of f alone passed these (issue #13)
+            "fixed step 0.19: a 2-cycle around the minimum (f = -2.06 / -2.08, |df/dx| = 2.05)": (
+                "best_step_size = 0.19\nbest_steps = 100\nbest_decay = 1.0\n"),
+            "decay 0.9 freezes the path on the valley's slope (f = -2.27, |grad f| = 0.20)": (
+                "best_step_size = 0.16\nbest_steps = 100\nbest_decay = 0.9\n"),
         },
         "right": {
             "a lucky fixed step": "best_step_size = 0.16\nbest_steps = 300\nbest_decay = 1.0\n",
+            "the largest fixed step that settles, given enough steps": (
+                "best_step_size = 0.18\nbest_steps = 300\nbest_decay = 1.0\n"),
+            "a slow decay over many steps, as NumPy scalars": (
+                "best_step_size = np.float64(0.35)\nbest_steps = np.int64(1000)\nbest_decay = np.float32(0.995)\n"),
         },
     },
     "grad_f_autograd": {
@@ -243,6 +252,14 @@ MUTANTS = {
                 "def rel_error(a, b):\n"
                 "    a, b = np.asarray(a, float), np.asarray(b, float)\n"
                 "    return float((np.abs(a - b) / (np.abs(a) + np.abs(b) + 1e-12)).max())\n"),
+            # Warnings never cost points (issue #13): strict_numerics escalates only floating-point problems.
+            "in torch, emitting a UserWarning (copy construct from a tensor) and a DeprecationWarning": (
+                "import warnings\n"
+                "def rel_error(a, b):\n"
+                "    warnings.warn('rel_error(a, b) will become rel_error(a, b, floor)', DeprecationWarning)\n"
+                "    a = torch.tensor(torch.as_tensor(a, dtype=torch.float64))\n"
+                "    b = torch.tensor(torch.as_tensor(b, dtype=torch.float64))\n"
+                "    return float(((a - b).abs() / (a.abs() + b.abs()).clamp(min=1e-12)).max())\n"),
         },
     },
     "run_gradient_descent": {
@@ -279,13 +296,13 @@ MUTANTS = {
                 "            x += learning_rate * x.grad\n"
                 "        x.grad.zero_()\n"
                 "    return x\n"),
-            "analytic gradient x * (1, 20) instead of backward()": (
+            "analytic gradient x * (1, 100) instead of backward()": (
                 "def run_gradient_descent(L, x0, learning_rate, steps):\n"
                 "    x = x0\n"
                 "    for _ in range(steps):\n"
                 "        loss = L(x)\n"
                 "        with torch.no_grad():\n"
-                "            x -= learning_rate * x * torch.tensor([1.0, 20.0])\n"
+                "            x -= learning_rate * x * torch.tensor([1.0, 100.0])\n"
                 "    return x\n"),
             "gradient from L.curvatures instead of backward()": (
                 "def run_gradient_descent(L, x0, learning_rate, steps):\n"
@@ -318,12 +335,14 @@ MUTANTS = {
     },
     "best_rates": {
         "wrong": {
-            "one rate for both directions": "best_rates = (0.09, 0.09)\n",
-            "rates swapped": "best_rates = (0.05, 1.0)\n",
-            "x2 rate at the stability limit": "best_rates = (1.0, 0.1)\n",
+            "one rate for both directions": "best_rates = (0.019, 0.019)\n",
+            "rates swapped": "best_rates = (0.01, 1.0)\n",
+            "x2 rate at the stability limit 2/100": "best_rates = (1.0, 0.02)\n",
+            "x1 rate too small to get there in 50 steps": "best_rates = (0.05, 0.01)\n",
         },
         "right": {
-            "a tensor of other good rates": "best_rates = torch.tensor([0.7, 0.04])\n",
+            "a tensor of other good rates": "best_rates = torch.tensor([0.7, 0.008])\n",
+            "overshooting but stable rates, as a list": "best_rates = [1.5, 0.015]\n",
         },
     },
     "standardize": {
@@ -369,14 +388,33 @@ MUTANTS = {
                 "    A = np.hstack([X, np.ones((len(X), 1))])\n"
                 "    c, *_ = np.linalg.lstsq(A, y, rcond=None)\n"
                 "    return c, 0.0\n"),
+            "b from the means, but w from the uncentred normal equations": (
+                "def least_squares(X, y):\n"
+                "    w = np.linalg.solve(X.T @ X, X.T @ y)\n"
+                "    return w, y.mean() - X.mean(0) @ w\n"),
+            "centred w, but b = mean(y) (the - mean(X) @ w term dropped)": (
+                "def least_squares(X, y):\n"
+                "    Xc = X - X.mean(0)\n"
+                "    w = np.linalg.solve(Xc.T @ Xc, Xc.T @ (y - y.mean()))\n"
+                "    return w, y.mean()\n"),
         },
         "right": {
-            "centred normal equations": (
+            "np.linalg.lstsq on X with a column of ones": (
                 "def least_squares(X, y):\n"
-                "    xm, ym = X.mean(0), y.mean()\n"
+                "    A = np.hstack([X, np.ones((X.shape[0], 1))])\n"
+                "    coef, *_ = np.linalg.lstsq(A, y, rcond=None)\n"
+                "    return coef[:-1], float(coef[-1])\n"),
+            "normal equations with the ones column, explicit inverse": (
+                "def least_squares(X, y):\n"
+                "    A = np.column_stack([X, np.ones(len(y))])\n"
+                "    theta = np.linalg.inv(A.T @ A) @ A.T @ y\n"
+                "    return theta[:-1], theta[-1]\n"),
+            "centred X only (X_c^T y = X_c^T (y - mean y))": (
+                "def least_squares(X, y):\n"
+                "    xm = X.mean(axis=0)\n"
                 "    Xc = X - xm\n"
-                "    w = np.linalg.solve(Xc.T @ Xc, Xc.T @ (y - ym))\n"
-                "    return w, ym - xm @ w\n"),
+                "    w = np.linalg.solve(Xc.T @ Xc, Xc.T @ y)\n"
+                "    return w, np.mean(y - X @ w)\n"),
         },
     },
     "mse_gradient_descent": {
