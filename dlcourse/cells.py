@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+import symtable
 
 BONUS = re.compile(r"^\s*#\s*Bonus \(extra credit\):\s*(\d+(?:\.\d+)?)\s*points?\b", re.I)
 HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*$", re.S | re.M)
@@ -51,3 +52,19 @@ def passed(outputs) -> bool:
 def strip_markers(source: str) -> str:
     """The source without nbgrader's BEGIN/END SOLUTION and HIDDEN TESTS marker lines."""
     return MARKERS.sub("", source)
+
+
+def cell_names(source: str) -> tuple[set[str], set[str]]:
+    """(names a cell binds at top level, names it reads from the notebook's globals -- at top
+    level or inside the functions and classes it defines)."""
+    code = "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line
+                     for line in source.splitlines())
+    top = symtable.symtable(code, "<cell>", "exec")
+    assigned = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
+    read = {s.get_name() for s in top.get_symbols() if s.is_referenced()}
+    stack = list(top.get_children())
+    while stack:
+        table = stack.pop()
+        stack.extend(table.get_children())
+        read |= {s.get_name() for s in table.get_symbols() if s.is_global() and s.is_referenced()}
+    return assigned, read

@@ -16,7 +16,9 @@ in JupyterLab or VS Code with jupytext, and nothing is lost either way.  The bui
 - tags every test cell ``raises-exception``, so *Run All* goes on past a failing test, and
   every answer cell whose student stub raises where it stands (a ``### BEGIN SOLUTION`` at the
   top level, not inside a function: nbgrader's stub there is a bare ``raise
-  NotImplementedError()``), so an answer not yet written does not stop *Run All* either;
+  NotImplementedError()``), and every provided cell that uses what an answer cell defines
+  (directly or through another provided cell: a training run calling the student's function), so
+  an answer not yet written stops *Run All* nowhere but at the answer cells themselves;
 - drops jupytext's own header metadata and checks the notebook is valid nbformat.
 
 `--check` also fails when a text source is not what jupytext writes for its notebook
@@ -32,7 +34,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from dlcourse.cells import is_test_cell, nbgrader_meta
+from dlcourse.cells import cell_names, is_test_cell, nbgrader_meta
 from dlcourse.course import ROOT
 
 TEXT_DIR = ROOT / "notebooks"
@@ -55,6 +57,7 @@ def from_text(text: str, name: str = "<notebook>") -> nbformat.NotebookNode:
     except Exception as e:  # jupytext's parse errors have many types
         raise NotebookSyntaxError(f"{name}: not a MyST notebook: {e}") from None
     seen: set[str] = set()
+    uses_answers = cells_using_answers(nb.cells)
     for n, cell in enumerate(nb.cells):
         gid = nbgrader_meta(cell).get("grade_id")
         if "nbgrader" in cell.metadata and not gid:
@@ -63,7 +66,7 @@ def from_text(text: str, name: str = "<notebook>") -> nbformat.NotebookNode:
             raise NotebookSyntaxError(f"{name}: grade_id {gid!r} used twice")
         seen.add(gid)
         cell["id"] = gid or f"cell-{n:03d}"
-        if is_test_cell(cell) or stub_raises_at_top_level(cell):
+        if is_test_cell(cell) or stub_raises_at_top_level(cell) or n in uses_answers:
             tags = cell.metadata.setdefault("tags", [])
             if RUN_ALL_GOES_ON not in tags:
                 tags.append(RUN_ALL_GOES_ON)
@@ -71,6 +74,27 @@ def from_text(text: str, name: str = "<notebook>") -> nbformat.NotebookNode:
     nb.nbformat, nb.nbformat_minor = 4, 5
     nbformat.validate(nb)
     return nb
+
+
+def cells_using_answers(cells) -> set[int]:
+    """Indices of the provided code cells (neither answer nor test) that read a name an answer cell
+    defines, or a name such a provided cell defines (a dataflow over the cells' names)."""
+    dirty: set[str] = set()
+    out = set()
+    for n, cell in enumerate(cells):
+        if cell.cell_type != "code":
+            continue
+        try:
+            assigned, read = cell_names(cell.source)
+        except SyntaxError:
+            continue
+        meta = nbgrader_meta(cell)
+        if meta.get("solution"):
+            dirty |= assigned
+        elif not is_test_cell(cell) and read & dirty:
+            out.add(n)
+            dirty |= assigned
+    return out
 
 
 def stub_raises_at_top_level(cell) -> bool:

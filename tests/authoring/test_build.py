@@ -107,12 +107,29 @@ def test_run_all_goes_on_past_tests_and_unwritten_answers():
     for _, ipynb in bn.targets():
         for cell in nbformat.read(ipynb, as_version=4).cells:
             tagged = bn.RUN_ALL_GOES_ON in cell.metadata.get("tags", [])
-            assert tagged == (is_test_cell(cell) or bn.stub_raises_at_top_level(cell)), f"{ipynb.name}:{cell.id}"
+            expected = is_test_cell(cell) or bn.stub_raises_at_top_level(cell)
+            assert tagged >= expected, f"{ipynb.name}:{cell.id}"
+            if tagged and not expected:   # a provided cell: it must use an answer
+                assert cell.cell_type == "code" and not cell.metadata["nbgrader"].get("solution"), cell.id
             top_level_stubs += bn.stub_raises_at_top_level(cell)
     assert top_level_stubs >= 2   # ps1's tuning and best_rates at least
     nb = bn.from_text(MYST.replace("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION",
                                    "### BEGIN SOLUTION\nx = 1\n### END SOLUTION"))
     assert nb.cells[1].metadata["tags"] == ["raises-exception"] and "tags" not in bn.from_text(MYST).cells[1].metadata
+
+
+def test_provided_cells_using_answers_let_run_all_go_on():
+    """A provided cell that calls the student's function (directly, or through a provided cell that
+    did) is tagged; one that does not is not."""
+    def code(src, **meta):
+        import nbformat
+        cell = nbformat.v4.new_code_cell(src)
+        cell.metadata["nbgrader"] = {"grade": False, "grade_id": meta.get("gid", "x"), "locked": True,
+                                     "schema_version": 3, "solution": meta.get("solution", False), "task": False}
+        return cell
+    cells = [code("import numpy as np"), code("def f(x):\n    raise NotImplementedError()", solution=True),
+             code("y = f(2)"), code("z = y + 1"), code("w = np.ones(3)"), code("def g():\n    return f(1)")]
+    assert bn.cells_using_answers(cells) == {2, 3, 5}
 
 
 def test_source_notebooks_have_no_outputs():

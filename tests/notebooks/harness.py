@@ -36,7 +36,7 @@ from nbformat.v4 import output_from_msg
 from nbgrader.utils import determine_grade
 
 from tests.notebooks import figure_audit
-from dlcourse.cells import bonus_points, is_end_to_end, passed
+from dlcourse.cells import bonus_points, cell_names, is_end_to_end, passed
 from dlcourse.grading.preprocessors import stderr_to_stdout
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -250,23 +250,6 @@ class NotebookSession:
             self.km.shutdown_kernel(now=True)
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)
-
-
-def cell_names(source: str) -> tuple[set[str], set[str]]:
-    """(names a cell binds at top level, names it reads from the notebook's globals -- at top
-    level or inside the functions and classes it defines)."""
-    import symtable
-    code = "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
-    top = symtable.symtable(code, "<cell>", "exec")
-    assigned = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
-    read = {s.get_name() for s in top.get_symbols() if s.is_referenced()}
-    stack = list(top.get_children())
-    while stack:
-        table = stack.pop()
-        stack.extend(table.get_children())
-        read |= {s.get_name() for s in table.get_symbols() if s.is_global() and s.is_referenced()}
-    return assigned, read
 
 
 # The audit runs inside the kernel: tests/notebooks/figure_audit.py's source, as a module of its own there.

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from dlcourse.authoring import build as bn
-from dlcourse.cells import is_end_to_end
-from tests.notebooks.harness import cell_names
+from dlcourse.cells import cell_names, is_end_to_end
 
 
 def _module_names(source: str) -> tuple[set[str], set[str]]:
