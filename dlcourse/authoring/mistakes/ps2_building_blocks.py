@@ -20,6 +20,8 @@ _ML = "def make_layer(d0, d1, activation):"
 _EV = "def evaluate(params, x, y):"
 _TE = "def train_epoch(params, x, y, learning_rate, batch_size):"
 _XN = "def xnor_params():"
+_TP = "def tent_params():"
+_ST = "def sawtooth(x, k):"
 
 _TRAIN_LOOP = [
     "order = torch.randperm(x.shape[0])",
@@ -63,15 +65,30 @@ MUTANTS = {
                 _SIG, "return torch.where(x >= 0, 1 / (1 + torch.exp(-x)), torch.exp(x) / (1 + torch.exp(x)))"),
             "NumPy inside (returns an array, no autograd)": _fn(
                 _SIG, "a = x.detach().numpy()", "return torch.from_numpy(np.exp(-np.logaddexp(0, -a)))"),
-            "converts to float64": _fn(_SIG, "x = x.double()", "z = torch.exp(-x.abs())",
-                                       "return torch.where(x >= 0, 1 / (1 + z), z / (1 + z))"),
+            "converts to float64": _fn(_SIG, "x = x.double()", "e_neg = torch.exp(x.clamp(max=0))",
+                                       "e_pos = torch.exp(-x.clamp(min=0))",
+                                       "return torch.where(x >= 0, 1 / (1 + e_pos), e_neg / (1 + e_neg))"),
+            "exp(-|x|) with torch.abs: autograd slope 0 at x = 0": _fn(
+                _SIG, "z = torch.exp(-torch.abs(x))", "return torch.where(x >= 0, 1 / (1 + z), z / (1 + z))"),
+            # library shortcuts: each spelling must be caught
+            "torch.sigmoid": _fn(_SIG, "return torch.sigmoid(x)"),
+            "Tensor.sigmoid method": _fn(_SIG, "return x.sigmoid()"),
+            "nn.Sigmoid module": _fn(_SIG, "return torch.nn.Sigmoid()(x)"),
+            "torch.special.expit, imported under another name": _fn(
+                _SIG, "from torch.special import expit as logistic", "return logistic(x)"),
+            "exp(-softplus(-x))": _fn(_SIG, "return torch.exp(-F.softplus(-x))"),
+            "scipy.special.expit on NumPy": _fn(
+                _SIG, "import scipy.special", "return torch.from_numpy(scipy.special.expit(x.detach().numpy()))"),
+            "library sigmoid only for large |x|": _fn(
+                _SIG, "z = torch.exp(-torch.abs(x))", "mine = torch.where(x >= 0, 1 / (1 + z), z / (1 + z))",
+                "return torch.where(x.abs() > 30, torch.sigmoid(x), mine)"),
         },
         "right": {
             "0.5 * (1 + tanh(x / 2))": _fn(_SIG, "return 0.5 * (1 + torch.tanh(x / 2))"),
-            "torch.where on clamped halves": _fn(
-                _SIG, "pos = 1 / (1 + torch.exp(-x.clamp(min=0)))",
-                "e = torch.exp(x.clamp(max=0))", "return torch.where(x >= 0, pos, e / (1 + e))"),
-            "exp(-softplus(-x))": _fn(_SIG, "return torch.exp(-F.softplus(-x))"),
+            "-|x| as torch.where(x >= 0, -x, x)": _fn(
+                _SIG, "e = torch.exp(torch.where(x >= 0, -x, x))",
+                "return torch.where(x >= 0, 1 / (1 + e), e / (1 + e))"),
+            "exp(-logaddexp(0, -x))": _fn(_SIG, "return torch.exp(-torch.logaddexp(torch.zeros_like(x), -x))"),
         },
     },
     "relu": {
@@ -80,10 +97,14 @@ MUTANTS = {
             "leaky relu": _fn(_RELU, "return torch.where(x > 0, x, 0.01 * x)"),
             "abs instead of max": _fn(_RELU, "return torch.abs(x)"),
             "clamp from above": _fn(_RELU, "return torch.clamp(x, max=0)"),
+            "torch.relu": _fn(_RELU, "return torch.relu(x)"),
+            "F.relu": _fn(_RELU, "return F.relu(x)"),
+            "nn.ReLU module": _fn(_RELU, "return torch.nn.ReLU()(x)"),
         },
         "right": {
             "x * (x > 0)": _fn(_RELU, "return x * (x > 0)"),
             "torch.maximum with zeros": _fn(_RELU, "return torch.maximum(x, torch.zeros_like(x))"),
+            "torch.where(x > 0, x, 0)": _fn(_RELU, "return torch.where(x > 0, x, torch.zeros_like(x))"),
         },
     },
     "bce_loss": {
@@ -108,6 +129,10 @@ MUTANTS = {
             "arguments swapped": _fn(
                 _BCE, "y, y_hat = y_hat, torch.clamp(y, 1e-7, 1 - 1e-7)",
                 "return -(y * torch.log(y_hat) + (1 - y) * torch.log(1 - y_hat)).mean()"),
+            "F.binary_cross_entropy": _fn(_BCE, "return F.binary_cross_entropy(y_hat, y)"),
+            "nn.BCELoss module": _fn(_BCE, "return torch.nn.BCELoss()(y_hat, y)"),
+            "BCE with logits of the logit": _fn(
+                _BCE, "return F.binary_cross_entropy_with_logits(torch.logit(y_hat, eps=1e-7), y)"),
         },
         "right": {
             "torch.xlogy": _fn(_BCE, "return -(torch.xlogy(y, y_hat) + torch.xlogy(1 - y, 1 - y_hat)).mean()"),
@@ -129,8 +154,16 @@ MUTANTS = {
             "forgot grad_out": _fn(_SB, "s = sigmoid(x)", "return s * (1 - s)"),
             "tanh derivative 1 - s^2": _fn(_SB, "s = sigmoid(x)", "return grad_out * (1 - s ** 2)"),
             "naive exp(-x) / (1 + exp(-x))^2": _fn(_SB, "e = torch.exp(-x)", "return grad_out * e / (1 + e) ** 2"),
+            "autograd: torch.autograd.grad through the sigmoid": _fn(
+                _SB, "xr = x.detach().clone().requires_grad_(True)",
+                "return torch.autograd.grad(sigmoid(xr), xr, grad_out)[0]"),
+            "autograd: backward() on a copy": _fn(
+                _SB, "xr = x.detach().clone().requires_grad_(True)", "sigmoid(xr).backward(grad_out)",
+                "return xr.grad"),
+            "torch.func.vjp": _fn(_SB, "return torch.func.vjp(torch.sigmoid, x)[1](grad_out)[0]"),
         },
         "right": {
+            "own sigmoid, s * (1 - s)": _fn(_SB, "s = sigmoid(x)", "return grad_out * s * (1 - s)"),
             "s - s^2 with torch.sigmoid": _fn(_SB, "s = torch.sigmoid(x)", "return grad_out * (s - s * s)"),
             "stable exp(-|x|) / (1 + exp(-|x|))^2": _fn(
                 _SB, "e = torch.exp(-torch.abs(x))", "return grad_out * e / (1 + e) ** 2"),
@@ -142,6 +175,12 @@ MUTANTS = {
             "gradient w.r.t. the logit (y_hat - y) / N": _fn(_BB, "return (y_hat - y) / y_hat.numel()"),
             "sign flipped": _fn(_BB, "return (y - y_hat) / (y_hat * (1 - y_hat)) / y_hat.numel()"),
             "forgot the (1 - y) term": _fn(_BB, "return -y / y_hat / y_hat.numel()"),
+            "autograd of F.binary_cross_entropy": _fn(
+                _BB, "p = y_hat.detach().clone().requires_grad_(True)",
+                "F.binary_cross_entropy(p, y).backward()", "return p.grad"),
+            "torch.autograd.functional.vjp of the mean BCE": _fn(
+                _BB, "f = lambda p: -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()",
+                "return torch.autograd.functional.vjp(f, y_hat)[1]"),
         },
         "right": {
             "two fractions": _fn(_BB, "n = len(y)", "return (-y / y_hat + (1 - y) / (1 - y_hat)) / n"),
@@ -165,6 +204,14 @@ MUTANTS = {
             "grad_x without transposing w": _fn(_LB, "return grad_out @ w, x.T @ grad_out, grad_out.sum(0)"),
             "bias gradient summed over the wrong axis": _fn(
                 _LB, "return grad_out @ w.T, x.T @ grad_out, grad_out.sum(1)"),
+            "autograd: torch.autograd.grad": _fn(
+                _LB, "xr, wr = x.clone().requires_grad_(True), w.clone().requires_grad_(True)",
+                "b = torch.zeros(w.shape[1], dtype=w.dtype, requires_grad=True)",
+                "return torch.autograd.grad(((xr @ wr + b) * grad_out).sum(), (xr, wr, b))"),
+            "autograd: backward() on sum(Z * grad_out)": _fn(
+                _LB, "xr, wr = x.clone().requires_grad_(True), w.clone().requires_grad_(True)",
+                "b = torch.zeros(w.shape[1], dtype=w.dtype, requires_grad=True)",
+                "((xr @ wr + b) * grad_out).sum().backward()", "return xr.grad, wr.grad, b.grad"),
         },
         "right": {
             "einsum": _fn(_LB, "gx = torch.einsum('ne,de->nd', grad_out, w)",
@@ -182,6 +229,7 @@ MUTANTS = {
         },
         "right": {
             "torch.sigmoid of F.linear": _fn(_M1, "return torch.sigmoid(F.linear(x, w.T, b))"),
+            "own linear_forward and sigmoid, nested": _fn(_M1, "z = linear_forward(x, w, b)", "return sigmoid(z)"),
         },
     },
     "network": {
@@ -295,6 +343,24 @@ MUTANTS = {
             "learning rate divided by the batch size": _train(update=(
                 "            w -= learning_rate / batch_size * w.grad", "            b -= learning_rate / batch_size * b.grad",
                 "            w.grad = None", "            b.grad = None")),
+            # the seed's bug: N // batch_size minibatches, so the last, smaller one is never trained on
+            "num_batches = n // batch_size (last smaller minibatch dropped)": _fn(
+                _TE, "n = x.shape[0]", "num_batches = n // batch_size", "order = torch.randperm(n)",
+                "losses, accs = [], []",
+                "for i in range(num_batches):",
+                "    idx = order[i * batch_size:(i + 1) * batch_size]",
+                "    y_hat = network(x[idx], params)",
+                "    loss = bce_loss(y[idx], y_hat)",
+                "    loss.backward()",
+                "    with torch.no_grad():",
+                "        for w, b, _ in params:",
+                "            w -= learning_rate * w.grad",
+                "            b -= learning_rate * b.grad",
+                "            w.grad = None",
+                "            b.grad = None",
+                "    losses.append(loss.item())",
+                "    accs.append(((y_hat.detach() > 0.5).double() == y[idx]).double().mean().item())",
+                "return float(np.mean(losses)), float(np.mean(accs))"),
         },
         "right": {
             "zero_() and a list of index chunks": _fn(
@@ -356,6 +422,55 @@ MUTANTS = {
             "other weights, torch tensors": _fn(
                 _XN, "W = torch.tensor([[1.0, -1.0], [-1.0, 1.0]])", "c = torch.zeros(2)",
                 "return W, c, torch.tensor([-1.0, -1.0]), torch.tensor(1.0)"),
+        },
+    },
+    "tent_params": {
+        "wrong": {
+            "a tent of height 1 (slopes +-1)": _fn(
+                _TP, "return np.ones(3), np.array([0.0, -0.5, -1.0]), np.array([1.0, -2.0, 1.0]), 0.0"),
+            "no third unit: falls below 0 after x = 1": _fn(
+                _TP, "return np.ones(3), np.array([0.0, -0.5, -1.0]), np.array([2.0, -4.0, 0.0]), 0.0"),
+            "kinks at -1/2 and -1 (signs of c flipped)": _fn(
+                _TP, "return np.ones(3), np.array([0.0, 0.5, 1.0]), np.array([2.0, -4.0, 2.0]), 0.0"),
+            "slope changes by 2 instead of 4 at 1/2": _fn(
+                _TP, "return np.ones(3), np.array([0.0, -0.5, -1.0]), np.array([2.0, -2.0, 2.0]), 0.0"),
+            "w2 as a 3x1 column": _fn(
+                _TP, "return np.ones(3), np.array([0.0, -0.5, -1.0]), np.array([[2.0], [-4.0], [2.0]]), 0.0"),
+        },
+        "right": {
+            "scaled hidden units (w1 = 4)": _fn(
+                _TP, "return np.full(3, 4.0), np.array([0.0, -2.0, -4.0]), np.array([0.5, -1.0, 0.5]), np.float64(0.0)"),
+            "torch tensors, b a 0-d tensor": _fn(
+                _TP, "return (torch.ones(3), torch.tensor([0.0, -0.5, -1.0]), torch.tensor([2.0, -4.0, 2.0]),",
+                "        torch.tensor(0.0))"),
+        },
+    },
+    "sawtooth": {
+        "wrong": {
+            "applies the tent k - 1 times": _fn(
+                _ST, "w1, c, w2, b = tent_params()", "h = np.asarray(x, dtype=float)",
+                "for _ in range(1, k):", "    h = np.maximum(h[:, None] * w1 + c, 0) @ w2 + b", "return h"),
+            "scales the input instead of composing: t(2**(k-1) x)": _fn(
+                _ST, "w1, c, w2, b = tent_params()", "h = 2.0 ** (k - 1) * np.asarray(x, dtype=float)",
+                "return np.maximum(h[:, None] * w1 + c, 0) @ w2 + b"),
+            "adds tents of doubling frequency instead of composing": _fn(
+                _ST, "w1, c, w2, b = tent_params()", "x = np.asarray(x, dtype=float)",
+                "return sum(np.maximum((2 ** i * x)[:, None] * w1 + c, 0) @ w2 + b for i in range(k))"),
+            "forgets the bias b": _fn(
+                _ST, "w1, c, w2, b = tent_params()", "h = np.asarray(x, dtype=float)",
+                "for _ in range(k):", "    h = np.maximum(h[:, None] * w1 + c, 0) @ w2", "return h"),
+            "closed form, not a network of tent_params()": _fn(
+                _ST, "x = np.asarray(x, dtype=float)", "y = 2.0 ** (k - 1) * x",
+                "return np.where((x >= 0) & (x <= 1), 2 * np.abs(y - np.round(y)), 0.0)"),
+        },
+        "right": {
+            "recursion": _fn(
+                _ST, "w1, c, w2, b = tent_params()", "t = np.maximum(np.asarray(x, dtype=float)[:, None] * w1 + c, 0) @ w2 + b",
+                "return t if k == 1 else sawtooth(t, k - 1)"),
+            "functools.reduce over torch tensors": _fn(
+                _ST, "from functools import reduce", "w1, c, w2, b = (torch.as_tensor(v, dtype=torch.float64) for v in tent_params())",
+                "layer = lambda h, _: torch.clamp(h[:, None] * w1 + c, min=0) @ w2 + b",
+                "return reduce(layer, range(k), torch.as_tensor(x, dtype=torch.float64)).numpy()"),
         },
     },
 }
