@@ -244,8 +244,12 @@ class _CallWatch:
             if name == method and _isinstance(owner, cls):
                 return self._note(what)
         module = _getattr(arg, "__module__", None) or _getattr(owner, "__name__", "")
-        if self.modules and _isinstance(module, str) and module.startswith(self.modules):
+        if self._in_modules(module):
             self._note(_qualified(arg))
+
+    def _in_modules(self, module) -> bool:
+        """`module` is one of self.modules or inside one (torch.func, not torch.functional)."""
+        return _isinstance(module, str) and any(module == m or module.startswith(m + ".") for m in self.modules)
 
     def __call__(self, frame, event, arg):
         if event == "c_call":
@@ -258,7 +262,7 @@ class _CallWatch:
                 self._note(self.codes[_id(code)])
             elif self.modules:
                 module = frame.f_globals.get("__name__", "")
-                if _isinstance(module, str) and module.startswith(self.modules):
+                if self._in_modules(module):
                     self._note(_public(module, _getattr(code, "co_qualname", code.co_name)))
 
 

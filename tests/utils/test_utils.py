@@ -141,6 +141,17 @@ def test_forbidden_calls_autograd_and_modules_and_ufuncs():
         1 / (1 + np.exp(-np.ones(3)))
 
 
+def test_forbidden_modules_match_whole_module_names():
+    """modules=("torch.func",) forbids torch.func, not torch.functional (torch.einsum is fine)."""
+    a, b = torch.randn(2, 3), torch.randn(3, 2)
+    with T.forbidden_calls(modules=("torch.func",), what="the product"):
+        torch.functional.einsum("ij,jk->ik", a, b)
+    with pytest.raises(T.ForbiddenCall, match="torch.autograd.grad"):
+        with T.forbidden_calls(modules=("torch.autograd",), what="the gradient"):
+            v = torch.ones(2, requires_grad=True)
+            torch.autograd.grad((v ** 2).sum(), v)
+
+
 def test_using_rebinds_and_restores():
     namespace = {"bce_loss": "student's", "other": 1}
     with pytest.raises(ZeroDivisionError):
