@@ -24,6 +24,8 @@ MUTANTS = {
             "sign of the cosine derivative": "def grad_x_f(x, y):\n    return 2 * x + y + 2 + 3 * np.sin(3 * x)\n",
             "dropped the constant from x*(y+2)": "def grad_x_f(x, y):\n    return 2 * x + y - 3 * np.sin(3 * x)\n",
             "math.sin does not work on arrays": "def grad_x_f(x, y):\n    return 2 * x + y + 2 - 3 * math.sin(3 * x)\n",
+            "a finite difference of f instead of the derivative": (
+                "def grad_x_f(x, y):\n    return (f(x + 1e-6, y) - f(x - 1e-6, y)) / 2e-6\n"),
         },
         "right": {
             "expanded differently with np.multiply": (
@@ -33,6 +35,11 @@ MUTANTS = {
             # (optimize_f is graded against a descent with the student's own gradients).
             "(no cascade) a wrong grad_x_f keeps optimize_f's points": {
                 "code": "def grad_x_f(x, y):\n    return 2 * x + y + 2 - np.sin(3 * x)\n",
+                "tests": ["test_optimize_f_visible", "test_optimize_f_hidden"],
+            },
+            # ... nor does an unfinished one (optimize_f is graded with gradients of the tests' own).
+            "(no cascade) grad_x_f still the stub keeps optimize_f's points": {
+                "code": "def grad_x_f(x, y):\n    raise NotImplementedError()\n",
                 "tests": ["test_optimize_f_visible", "test_optimize_f_hidden"],
             },
         },
@@ -47,6 +54,10 @@ MUTANTS = {
             "written as x + y + y": "def grad_y_f(x, y):\n    return x + y + y\n",
             "(no cascade) a wrong grad_y_f keeps optimize_f's points": {
                 "code": "def grad_y_f(x, y):\n    return 2 * y\n",
+                "tests": ["test_optimize_f_visible", "test_optimize_f_hidden"],
+            },
+            "(no cascade) grad_y_f still the stub keeps optimize_f's points": {
+                "code": "def grad_y_f(x, y):\n    raise NotImplementedError()\n",
                 "tests": ["test_optimize_f_visible", "test_optimize_f_hidden"],
             },
         },
@@ -94,6 +105,22 @@ MUTANTS = {
                 "        x, y = x + lr * grad_x_f(x, y), y + lr * grad_y_f(x, y)\n"
                 "        xs.append(x); ys.append(y)\n"
                 "    return x, y, f(x, y), xs, ys\n"),
+            "points recorded before each step: the final point is missing": (
+                "def optimize_f(x, y, step_size, steps, decay=1.0):\n"
+                "    xs, ys = [], []\n"
+                "    for t in range(steps):\n"
+                "        xs.append(x); ys.append(y)\n"
+                "        lr = step_size * decay ** t\n"
+                "        x, y = x - lr * grad_x_f(x, y), y - lr * grad_y_f(x, y)\n"
+                "    return x, y, f(x, y), xs, ys\n"),
+            "returns f at the start point": (
+                "def optimize_f(x, y, step_size, steps, decay=1.0):\n"
+                "    xs, ys, f0 = [x], [y], f(x, y)\n"
+                "    for t in range(steps):\n"
+                "        lr = step_size * decay ** t\n"
+                "        x, y = x - lr * grad_x_f(x, y), y - lr * grad_y_f(x, y)\n"
+                "        xs.append(x); ys.append(y)\n"
+                "    return x, y, f0, xs, ys\n"),
         },
         "right": {
             "running product lr *= decay after each step, NumPy arrays": (
@@ -108,6 +135,15 @@ MUTANTS = {
                 "        hist.append(p.copy())\n"
                 "    hist = np.array(hist)\n"
                 "    return p[0], p[1], f(p[0], p[1]), list(hist[:, 0]), list(hist[:, 1])\n"),
+            "gradients written out inline, f computed inline": (
+                "def optimize_f(x, y, step_size, steps, decay=1.0):\n"
+                "    xs, ys = [x], [y]\n"
+                "    for t in range(steps):\n"
+                "        eta = step_size * decay ** t\n"
+                "        dx, dy = 2 * x + y + 2 - 3 * np.sin(3 * x), 2 * y + x\n"
+                "        x, y = x - eta * dx, y - eta * dy\n"
+                "        xs.append(x); ys.append(y)\n"
+                "    return x, y, x ** 2 + y ** 2 + x * (y + 2) + np.cos(3 * x), xs, ys\n"),
         },
     },
     "tuning": {
@@ -162,6 +198,27 @@ MUTANTS = {
                 "    value = p[0] ** 2 + p[1] ** 2 + p[0] * (p[1] + 2) + torch.cos(3 * p[0])\n"
                 "    (g,) = torch.autograd.grad(value, p)\n"
                 "    return float(g[0]), float(g[1])\n"),
+            # imported under its own name: autograd used all the same (the hidden test counted
+            # calls of torch.autograd.grad / .backward looked up on the module, and missed these)
+            "from torch.autograd import grad": (
+                "from torch.autograd import grad\n"
+                "def grad_f_autograd(x, y):\n"
+                "    xt = torch.tensor(float(x), requires_grad=True)\n"
+                "    yt = torch.tensor(float(y), requires_grad=True)\n"
+                "    gx, gy = grad(xt ** 2 + yt ** 2 + xt * (yt + 2) + torch.cos(3 * xt), (xt, yt))\n"
+                "    return gx.item(), gy.item()\n"),
+            "from torch.autograd import backward; a list of NumPy float64": (
+                "from torch.autograd import backward\n"
+                "def grad_f_autograd(x, y):\n"
+                "    xt = torch.tensor(float(x), requires_grad=True)\n"
+                "    yt = torch.tensor(float(y), requires_grad=True)\n"
+                "    backward(xt ** 2 + yt ** 2 + xt * (yt + 2) + torch.cos(3 * xt))\n"
+                "    return [np.float64(xt.grad), np.float64(yt.grad)]\n"),
+            "float32 tensors, torch.autograd.functional.jacobian": (
+                "def grad_f_autograd(x, y):\n"
+                "    fn = lambda p: p[0] ** 2 + p[1] ** 2 + p[0] * (p[1] + 2) + torch.cos(3 * p[0])\n"
+                "    g = torch.autograd.functional.jacobian(fn, torch.tensor([x, y], dtype=torch.float32))\n"
+                "    return g[0].item(), g[1].item()\n"),
         },
     },
     "numerical_gradient": {
@@ -331,6 +388,17 @@ MUTANTS = {
                 "        with torch.no_grad():\n"
                 "            x.sub_(learning_rate * g)\n"
                 "    return x\n"),
+            "evaluates L(x) again after every step to log the loss": (
+                "def run_gradient_descent(L, x0, learning_rate, steps):\n"
+                "    x, log = x0, []\n"
+                "    for _ in range(steps):\n"
+                "        loss = L(x)\n"
+                "        loss.backward()\n"
+                "        with torch.no_grad():\n"
+                "            x -= learning_rate * x.grad\n"
+                "        x.grad.zero_()\n"
+                "        log.append(L(x).item())\n"
+                "    return x\n"),
         },
     },
     "best_rates": {
@@ -363,6 +431,13 @@ MUTANTS = {
                 "def standardize(X):\n"
                 "    lo, hi = X.min(0), X.max(0)\n"
                 "    return (X - lo) / (hi - lo), lo, hi - lo\n"),
+            # X_raw standardised in place: the plot's "raw" curve then runs on standardised data
+            "standardises X in place (X -= mean; X /= std)": (
+                "def standardize(X):\n"
+                "    mean, std = X.mean(axis=0), X.std(axis=0)\n"
+                "    X -= mean\n"
+                "    X /= std\n"
+                "    return X, mean, std\n"),
         },
         "right": {
             "explicit sums": (
@@ -370,6 +445,11 @@ MUTANTS = {
                 "    n = X.shape[0]\n"
                 "    m = X.sum(axis=0) / n\n"
                 "    s = np.sqrt(((X - m) ** 2).sum(axis=0) / n)\n"
+                "    return (X - m) / s, m, s\n"),
+            "mean and std kept 2-D (keepdims=True)": (
+                "def standardize(X):\n"
+                "    m = X.mean(axis=0, keepdims=True)\n"
+                "    s = X.std(axis=0, keepdims=True)\n"
                 "    return (X - m) / s, m, s\n"),
         },
     },
@@ -397,6 +477,12 @@ MUTANTS = {
                 "    Xc = X - X.mean(0)\n"
                 "    w = np.linalg.solve(Xc.T @ Xc, Xc.T @ (y - y.mean()))\n"
                 "    return w, y.mean()\n"),
+            "centres X in place (X -= mean): changes the caller's X_raw": (
+                "def least_squares(X, y):\n"
+                "    xm, ym = X.mean(axis=0), y.mean()\n"
+                "    X -= xm\n"
+                "    w = np.linalg.solve(X.T @ X, X.T @ (y - ym))\n"
+                "    return w, float(ym - xm @ w)\n"),
         },
         "right": {
             "np.linalg.lstsq on X with a column of ones": (
@@ -415,6 +501,11 @@ MUTANTS = {
                 "    Xc = X - xm\n"
                 "    w = np.linalg.solve(Xc.T @ Xc, Xc.T @ y)\n"
                 "    return w, np.mean(y - X @ w)\n"),
+            "np.linalg.solve on A^T A; w a column and b a 1-element array": (
+                "def least_squares(X, y):\n"
+                "    A = np.hstack([X, np.ones((len(X), 1))])\n"
+                "    theta = np.linalg.solve(A.T @ A, A.T @ y.reshape(-1, 1))\n"
+                "    return theta[:-1], theta[-1]\n"),
         },
     },
     "mse_gradient_descent": {
@@ -454,6 +545,15 @@ MUTANTS = {
                 "        w = w - learning_rate * 2 * X.T @ r / n\n"
                 "        b = b - learning_rate * 2 * np.mean(X @ w + b - y)\n"
                 "    return w, b, L\n"),
+            "losses recorded after each update": (
+                "def mse_gradient_descent(X, y, learning_rate, steps):\n"
+                "    n = len(y); w = np.zeros(X.shape[1]); b = 0.0; L = []\n"
+                "    for _ in range(steps):\n"
+                "        r = X @ w + b - y\n"
+                "        w = w - learning_rate * 2 * X.T @ r / n\n"
+                "        b = b - learning_rate * 2 * r.mean()\n"
+                "        L.append(np.mean((X @ w + b - y) ** 2))\n"
+                "    return w, b, L\n"),
         },
         "right": {
             "bias folded into an augmented weight vector": (
@@ -466,6 +566,15 @@ MUTANTS = {
                 "        losses.append(r @ r / len(y))\n"
                 "        theta -= learning_rate * 2 * np.einsum('ij,i->j', A, r) / len(y)\n"
                 "    return theta[:-1], theta[-1], losses\n"),
+            "losses in a preallocated NumPy array": (
+                "def mse_gradient_descent(X, y, learning_rate, steps):\n"
+                "    n = len(y); w = np.zeros(X.shape[1]); b = 0.0; L = np.zeros(steps)\n"
+                "    for t in range(steps):\n"
+                "        r = X @ w + b - y\n"
+                "        L[t] = np.mean(r ** 2)\n"
+                "        w = w - learning_rate * 2 * X.T @ r / n\n"
+                "        b = b - learning_rate * 2 * r.mean()\n"
+                "    return w, b, L\n"),
         },
     },
 }
