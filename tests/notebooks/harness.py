@@ -205,7 +205,22 @@ class NotebookSession:
             if referenced & dirty:
                 out.append(i)
                 dirty |= assigned
-        return out
+        return self._feeding_tests(out)
+
+    def _feeding_tests(self, indices: list[int]) -> list[int]:
+        """Of these cells, the test cells and the cells whose results a later one of them reads
+        (a backward slice): a provided cell whose results no test reads -- a plot, a printout --
+        cannot change a score, so it need not run again."""
+        needed_names: set[str] = set()
+        keep = []
+        for i in reversed(indices):
+            cell = self.nb.cells[i]
+            assigned, referenced = cell_names(cell.source)
+            is_test = bool(cell.metadata.get("nbgrader", {}).get("grade"))
+            if is_test or assigned & needed_names:
+                keep.append(i)
+                needed_names |= referenced
+        return keep[::-1]
 
     def try_answer_everywhere(self, solution_id: str, code: str) -> list[CellResult]:
         """Swap `code` in for a solution cell and re-run every later cell that depends on it
