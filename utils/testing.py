@@ -274,20 +274,14 @@ def _recording(ufunc, what, watch):
 
 
 @contextlib.contextmanager
-def forbidden_calls(*funcs, modules=(), allow=(), namespace=None, what="this exercise", hint=""):
-    """Fail if the code run inside the block calls any of `funcs` or anything of `modules`.
+def watched_calls(*funcs, modules=(), allow=(), namespace=None):
+    """Record, without failing, the calls the code run inside the block makes of `funcs` or of
+    anything in `modules` (see forbidden_calls for what can be watched); yields the watch, whose
+    `.calls` lists the public names called, e.g. to require that autograd was used:
 
-    funcs:     functions, builtins (torch.sigmoid), methods (torch.Tensor.sigmoid) or NumPy/SciPy
-               ufuncs (scipy.special.expit) the exercise does by hand; caught under any name the
-               student bound them to (`from torch import sigmoid as s` too).
-    modules:   module name prefixes, e.g. ("torch",) or ("scipy.special", "torch.optim"): any call
-               of a function defined there counts.
-    allow:     functions allowed although they are in `modules`.
-    namespace: the notebook's globals(); ufuncs bound there under other names are watched too.
-
-    The student's code runs normally; at the end of the block a ForbiddenCall names what was
-    called, e.g. "Hint: sigmoid must be computed by hand: it called torch.sigmoid, which this
-    exercise does not allow (see the instructions above)."
+        with watched_calls(torch.autograd.backward, torch.autograd.grad) as watch:
+            grad_f_autograd(0.5, -1.0)
+        check(watch.calls, "Hint: use autograd (.backward() or torch.autograd.grad).")
     """
     watch = _CallWatch(funcs, modules, allow)
     patched = []   # (owner, name, original, its name): ufuncs swapped for recording wrappers
@@ -319,6 +313,26 @@ def forbidden_calls(*funcs, modules=(), allow=(), namespace=None, what="this exe
                 owner[name] = uf
             else:
                 _setattr(owner, name, uf)
+
+
+@contextlib.contextmanager
+def forbidden_calls(*funcs, modules=(), allow=(), namespace=None, what="this exercise", hint=""):
+    """Fail if the code run inside the block calls any of `funcs` or anything of `modules`.
+
+    funcs:     functions, builtins (torch.sigmoid), methods (torch.Tensor.sigmoid) or NumPy/SciPy
+               ufuncs (scipy.special.expit) the exercise does by hand; caught under any name the
+               student bound them to (`from torch import sigmoid as s` too).
+    modules:   module names, e.g. ("torch",) or ("scipy.special", "torch.optim"): any call of a
+               function defined there (or in a sub-module) counts.
+    allow:     functions allowed although they are in `modules`.
+    namespace: the notebook's globals(); ufuncs bound there under other names are watched too.
+
+    The student's code runs normally; at the end of the block a ForbiddenCall names what was
+    called, e.g. "Hint: sigmoid must be computed by hand: it called torch.sigmoid, which this
+    exercise does not allow (see the instructions above)."
+    """
+    with watched_calls(*funcs, modules=modules, allow=allow, namespace=namespace) as watch:
+        yield watch
     if watch.calls:
         called = ", ".join(watch.calls[:3])
         raise ForbiddenCall(f"Hint: {what} must be done by hand: it called {called}, which this exercise "

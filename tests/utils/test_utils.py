@@ -152,6 +152,17 @@ def test_forbidden_modules_match_whole_module_names():
             torch.autograd.grad((v ** 2).sum(), v)
 
 
+def test_watched_calls_records_without_failing():
+    from torch.autograd import grad as aliased_grad
+    v = torch.ones(2, requires_grad=True)
+    with T.watched_calls(torch.autograd.backward, torch.autograd.grad) as watch:
+        aliased_grad((v ** 2).sum(), v)
+    assert watch.calls == ["torch.autograd.grad"]
+    with T.watched_calls(torch.autograd.backward, torch.autograd.grad) as watch:
+        2 * v
+    assert watch.calls == []
+
+
 def test_using_rebinds_and_restores():
     namespace = {"bce_loss": "student's", "other": 1}
     with pytest.raises(ZeroDivisionError):
