@@ -457,3 +457,185 @@ def build_torch(course: Path) -> None:
         folder = course / "submitted" / TORCH_STUDENT / ps
         folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, folder / f"{name}.ipynb")
+
+
+# --- containment: what one hand-in can do to the machine that grades the class --------------------
+# Each attacking hand-in is the reference hand-in with an attack appended to its first answer cell
+# (grad_x_f, after the function: its tests still pass); it is graded in a class run (RUNS) beside
+# NEIGHBOUR (the reference hand-in), whose grading time is compared with its time graded alone.
+# Every attack prints one line "CONTAINED <case>: <what it got>" (or raises).
+ATTACK_SECONDS = 15
+CONTAINED = {
+    "busy": f"starts 200 processes (os.fork), each in a new session, that busy-loop for {ATTACK_SECONDS} s; "
+            "waits for them",
+    "forkbomb": f"a fork bomb: every process forks as fast as it can for {ATTACK_SECONDS} s, refusals ignored",
+    "filler": "writes /tmp until refused, then its own folder until refused (that OSError is not caught)",
+    "orphan": "leaves a double-forked orphan in a new session and a process started in a new session, "
+              "each sleeping 10 minutes",
+}
+NEIGHBOUR = "neighbour"
+# class run -> the attacks graded in it beside NEIGHBOUR (the CPU attacks alone; the neighbour
+# also alone, before and after them: the machine is shared, its load drifts)
+RUNS = {"alone": (), "busy": ("busy",), "forkbomb": ("forkbomb",), "filler-orphan": ("filler", "orphan"),
+        "alone-after": ()}
+_BUSY = f"""
+import os as _os, resource as _resource, time as _time
+_start = _time.time() + 5  # all forked first: the busy ones would slow the forking down
+_kids = []
+for _ in range(200):
+    _pid = _os.fork()
+    if _pid == 0:
+        _os.setsid()  # a session each: the scheduler's per-session groups (autogroup) do not hold them
+        _time.sleep(max(0.0, _start - _time.time()))
+        while _time.time() < _start + {ATTACK_SECONDS}:
+            pass
+        _os._exit(0)
+    _kids.append(_pid)
+for _pid in _kids:
+    _os.waitpid(_pid, 0)
+_used = _resource.getrusage(_resource.RUSAGE_CHILDREN)
+print(f"CONTAINED busy: {{len(_kids)}} busy processes for {ATTACK_SECONDS} s used "
+      f"{{(_used.ru_utime + _used.ru_stime) / {ATTACK_SECONDS}:.2f}} cores in all")
+"""
+_FORK_BOMB = f"""
+import os as _os, subprocess as _subprocess, sys as _sys, time as _time
+_bomb = ("import os, time\\n"
+         "end = time.time() + {ATTACK_SECONDS}\\n"
+         "while time.time() < end:\\n"
+         "    try:\\n"
+         "        os.fork()\\n"
+         "    except OSError:\\n"
+         "        pass\\n")
+_p = _subprocess.Popen([_sys.executable, "-c", _bomb])
+_most, _new = 0, "not tried"
+while _p.poll() is None:
+    _most = max(_most, sum(name.isdigit() for name in _os.listdir("/proc")))
+    if _new == "not tried" and _most > 100:
+        try:
+            _subprocess.run(["true"])
+            _new = "started"
+        except OSError as _e:
+            _new = f"{{type(_e).__name__}}: {{_e}}"
+    _time.sleep(0.5)
+print(f"CONTAINED forkbomb: at most {{_most}} processes at once in its sandbox; a new process meanwhile: {{_new}}")
+"""
+_FILLER = """
+def _fill(path):
+    n = 0
+    with open(path, "wb") as f:
+        while True:
+            f.write(b"\\0" * 2**20)
+            f.flush()
+            n += 1
+try:
+    _fill("/tmp/filler.bin")
+except OSError as _e:
+    print(f"CONTAINED filler: /tmp: {type(_e).__name__}: {_e}")
+import os as _os
+_os.remove("/tmp/filler.bin")
+_fill("filler.bin")
+"""
+_ORPHAN = """
+import os as _os, subprocess as _subprocess, sys as _sys
+_sleeper = [_sys.executable, "-c", "import time; time.sleep(600)"]
+if _os.fork() == 0:
+    try:
+        _os.setsid()
+        if _os.fork() == 0:
+            _os.execv(_sys.executable, _sleeper + ["MARK-double-fork"])
+    finally:
+        _os._exit(0)
+_subprocess.Popen(_sleeper + ["MARK-new-session"], start_new_session=True)
+print("CONTAINED orphan: started")
+"""
+
+
+def build_contained(course: Path, run: str, mark: str) -> list[str]:
+    """Write submitted/<NEIGHBOUR>-<run>/ps1 (the reference hand-in) and submitted/<case>/ps1 for
+    each attack of RUNS[run] (`mark` names the orphans' processes).  Returns the students written."""
+    rel = course / "release" / PS / f"{NAME}.ipynb"
+    src = course / "source" / PS / f"{NAME}.ipynb"
+    written = {f"{NEIGHBOUR}-{run}": make_handin("reference", rel, src)}
+    for case in RUNS[run]:
+        nb = make_handin("reference", rel, src)
+        attack = {"busy": _BUSY, "forkbomb": _FORK_BOMB, "filler": _FILLER,
+                  "orphan": _ORPHAN.replace("MARK", mark)}[case]
+        _cell(nb, "grad_x_f").source += "\n" + attack
+        written[case] = nb
+    for student, nb in written.items():
+        folder = course / "submitted" / student / PS
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, folder / f"{NAME}.ipynb")
+    return list(written)
+
+
+def run_of(case: str) -> str:
+    return next(run for run, cases in RUNS.items() if case in cases)
+
+
+def contained_line(nb, case: str) -> str:
+    """What the attack got: its "CONTAINED <case>: ..." line, or the error that ended its cell."""
+    outputs = coalesced(_cell(nb, "grad_x_f").get("outputs", []))
+    lines = [line for o in outputs if o.get("output_type") == "stream"
+             for line in o.get("text", "").splitlines() if line.startswith(f"CONTAINED {case}:")]
+    errors = [f"{o['ename']}: {o['evalue']}" for o in outputs if o.get("output_type") == "error"]
+    return "; ".join(lines + errors)
+
+
+def job_seconds(course: Path, ps: str = PS) -> dict[str, float]:
+    """{student: seconds its grading job took} from the class grader's state (.grading/<ps>.json)."""
+    import json
+
+    state = json.loads((course / ".grading" / f"{ps}.json").read_text())
+    return {s: h["seconds"] for s, h in state.get("handins", {}).items()}
+
+
+# --- warnings never cost points (#13) ----------------------------------------------------------
+# The reference answers of every notebook with warnings sprinkled in: at the top of every function
+# (and method) a solution cell defines, and at the top of the cell.
+SPRINKLED = "sprinkled"
+WARNINGS = (
+    ("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+     "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).", "UserWarning"),
+    ("this function is deprecated and will be removed in a future release", "DeprecationWarning"),
+    ("the default value of this argument will change in a future version", "FutureWarning"),
+)
+
+
+def sprinkle(source: str) -> str:
+    """`source` with warnings.warn calls (WARNINGS) at the top of it and of every function it defines."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    calls = [ast.parse(f"__import__('warnings').warn({text!r}, {kind})").body[0] for text, kind in WARNINGS]
+
+    def top(body):
+        doc = int(bool(body) and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                  and isinstance(body[0].value.value, str))
+        future = sum(isinstance(b, ast.ImportFrom) and b.module == "__future__" for b in body)
+        at = max(doc, future)
+        body[at:at] = [ast.fix_missing_locations(ast.copy_location(c, body[at] if at < len(body) else body[-1]))
+                       for c in calls]
+
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            top(node.body)
+    top(tree.body)
+    return ast.unparse(tree) + "\n"
+
+
+def build_sprinkled(course: Path, notebooks: dict[str, list[str]]) -> None:
+    """submitted/SPRINKLED/<ps>/<name>.ipynb: the reference answers of every notebook, sprinkled."""
+    for ps, names in notebooks.items():
+        for name in names:
+            nb = make_handin("reference", course / "release" / ps / f"{name}.ipynb",
+                             course / "source" / ps / f"{name}.ipynb")
+            for c in nb.cells:
+                if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution"):
+                    c.source = sprinkle(c.source)
+            folder = course / "submitted" / SPRINKLED / ps
+            folder.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, folder / f"{name}.ipynb")

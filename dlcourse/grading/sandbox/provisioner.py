@@ -160,15 +160,14 @@ class SandboxProvisioner(LocalProvisioner):
             await asyncio.get_running_loop().run_in_executor(None, self.group.kill)
         if self._space is not None:
             if self.disk_limit and self._space.fds:
-                left = await asyncio.get_running_loop().run_in_executor(
-                    None, self._space.copy_back, self._work, self.disk_limit)
-                if left:
-                    self.log.warning("Files of the kernel in %s not copied back: %s", self._work,
-                                     ", ".join(left[:5]) + (f" (+{len(left) - 5} more)" if len(left) > 5 else ""))
+                await self._copy_back()
             self._space.close()
             self._space = None
         if self._link:
-            os.unlink(self._link)
+            try:
+                os.unlink(self._link)
+            except FileNotFoundError:
+                pass
             self._link = ""
         if self.group is not None:
             self.group.remove()
@@ -176,3 +175,14 @@ class SandboxProvisioner(LocalProvisioner):
         if not restart and self._ipc_dir:
             shutil.rmtree(self._ipc_dir, ignore_errors=True)
             self._ipc_dir = ""
+
+    async def _copy_back(self) -> None:
+        """The files the kernel wrote in its capped folder, into the real one (a warning if not all)."""
+        try:
+            left = await asyncio.get_running_loop().run_in_executor(
+                None, self._space.copy_back, self._work, self.disk_limit)
+        except OSError as e:
+            left = [f"copying stopped: {e}"]
+        if left:
+            self.log.warning("Files of the kernel in %s not copied back: %s", self._work,
+                             ", ".join(left[:5]) + (f" (+{len(left) - 5} more)" if len(left) > 5 else ""))
