@@ -153,6 +153,14 @@ self.labels = torch.tensor(frame["label"].to_numpy())
             "clamps, a as a 1-element parameter of shape (1,)": _activation(
                 "self.register_parameter('a', nn.Parameter(torch.full((1,), a, dtype=torch.float64)))",
                 "x.clamp(min=0) + self.a * x.clamp(max=0)"),
+            # The PReLU the model answer names: F.prelu needs the input's dtype, float64 as promised.
+            "F.prelu (PyTorch's PReLU)": "import torch.nn.functional as F\n" + _activation(
+                "self.a = nn.Parameter(torch.tensor(a, dtype=torch.float64))",
+                "F.prelu(x, self.a)"),
+            # Warnings never cost points: torch.tensor(tensor) warns (UserWarning), and so may library code.
+            "with a UserWarning and a DeprecationWarning": "import warnings\n" + _activation(
+                "self.a = nn.Parameter(torch.tensor(torch.as_tensor(a, dtype=torch.float64)))",
+                "(warnings.warn('old API', DeprecationWarning), torch.where(x > 0, x, self.a * x))[1]"),
         },
     },
     "NeuralNetwork": {
@@ -207,7 +215,7 @@ for i in range(len(y)):
     cols.append(g)
 return torch.stack(cols, dim=1)
 """),
-            "x.grad never cleared (rows accumulate)": _jacobian("""
+            "x.grad never cleared (rows are running sums)": _jacobian("""
 x = x.detach().clone().requires_grad_(True)
 y = fn(x)
 rows = []
@@ -215,6 +223,36 @@ for i in range(len(y)):
     y[i].backward(retain_graph=True)
     rows.append(x.grad.clone())
 return torch.stack(rows)
+"""),
+            "x.grad appended, then zero_() (every row aliased, all zero)": _jacobian("""
+x = x.detach().clone().requires_grad_(True)
+y = fn(x)
+rows = []
+for i in range(len(y)):
+    y[i].backward(retain_graph=True)
+    rows.append(x.grad)
+    x.grad.zero_()
+return torch.stack(rows)
+"""),
+            "zero_() before each pass, x.grad appended (every row the last one)": _jacobian("""
+x = x.detach().clone().requires_grad_(True)
+y = fn(x)
+rows = []
+for i in range(len(y)):
+    if x.grad is not None:
+        x.grad.zero_()
+    y[i].backward(retain_graph=True)
+    rows.append(x.grad)
+return torch.stack(rows)
+"""),
+            "never cleared and x.grad appended (every row the column sums)": _jacobian("""
+x = x.detach().clone().requires_grad_(True)
+y = fn(x)
+J = []
+for i in range(len(y)):
+    y[i].backward(retain_graph=True)
+    J.append(x.grad)
+return torch.stack(J)
 """),
             "backward of y.sum() for every row": _jacobian("""
 x = x.detach().clone().requires_grad_(True)
@@ -267,6 +305,36 @@ for i in range(y.shape[0]):
     torch.autograd.backward(y, grad_tensors=onehot, retain_graph=True)
     rows.append(x.grad.clone())
 return torch.stack(rows)
+"""),
+            "x.grad.clone() stored, then zero_()": _jacobian("""
+x = x.detach().clone().requires_grad_(True)
+y = fn(x)
+rows = []
+for i in range(len(y)):
+    y[i].backward(retain_graph=True)
+    rows.append(x.grad.clone())
+    x.grad.zero_()
+return torch.stack(rows)
+"""),
+            "x.grad = None before each pass, x.grad stored as is": _jacobian("""
+x = x.detach().clone().requires_grad_(True)
+y = fn(x)
+rows = []
+for i in range(len(y)):
+    x.grad = None
+    y[i].backward(retain_graph=True)
+    rows.append(x.grad)
+return torch.stack(rows)
+"""),
+            "torch.tensor(x, requires_grad=True) (a UserWarning)": _jacobian("""
+leaf = torch.tensor(x, requires_grad=True)
+y = fn(leaf)
+J = torch.zeros(len(y), len(leaf), dtype=x.dtype)
+for i in range(len(y)):
+    leaf.grad = None
+    y[i].backward(retain_graph=True)
+    J[i] = leaf.grad
+return J
 """),
             "fresh forward pass for every row": _jacobian("""
 m = fn(x.detach()).numel()

@@ -67,6 +67,22 @@ MUTANTS = {
                 xavier="np.random.randn(*shape) / math.sqrt(fan_in)",
                 xavier_uniform="np.random.uniform(-bound, bound, size=shape)",
                 he="np.random.randn(*shape) * math.sqrt(2.0 / fan_in)"),
+            # Reproducible through rng and statistically right: only the by-hand rule (no torch) catches it.
+            "torch.nn.init with a generator seeded from rng": (
+                "def init_weights(kind, fan_in, fan_out, rng):\n"
+                "    g = torch.Generator().manual_seed(int(rng.integers(2 ** 31)))\n"
+                "    W = torch.empty(fan_out, fan_in, dtype=torch.float64)\n"
+                "    if kind == 'zeros':\n"
+                "        nn.init.zeros_(W)\n"
+                "    elif kind in ('small', 'large'):\n"
+                "        nn.init.normal_(W, 0.0, 0.01 if kind == 'small' else 0.05, generator=g)\n"
+                "    elif kind == 'xavier':\n"
+                "        nn.init.kaiming_normal_(W, nonlinearity='linear', generator=g)\n"
+                "    elif kind == 'xavier_uniform':\n"
+                "        nn.init.xavier_uniform_(W, generator=g)\n"
+                "    else:\n"
+                "        nn.init.kaiming_normal_(W, nonlinearity='relu', generator=g)\n"
+                "    return W.T.numpy()\n"),
             "transposed shape (fan_out, fan_in)": (
                 "def init_weights(kind, fan_in, fan_out, rng):\n"
                 "    W = {'zeros': 0.0, 'small': 0.01, 'large': 0.05, 'xavier': (1 / fan_in) ** 0.5,\n"
@@ -103,6 +119,20 @@ MUTANTS = {
                 "        case _:\n"
                 "            raise ValueError(kind)\n"
                 "    return W.astype(np.float32)\n"),
+            # Warnings never cost points.
+            "with a UserWarning and a DeprecationWarning": (
+                "import warnings\n"
+                "def init_weights(kind, fan_in, fan_out, rng):\n"
+                "    warnings.warn('init_weights: check your shapes', UserWarning)\n"
+                "    warnings.warn('old API', DeprecationWarning)\n"
+                "    if kind == 'zeros':\n"
+                "        return np.zeros((fan_in, fan_out))\n"
+                "    if kind == 'xavier_uniform':\n"
+                "        a = math.sqrt(6 / (fan_in + fan_out))\n"
+                "        return rng.uniform(-a, a, (fan_in, fan_out))\n"
+                "    std = {'small': 0.01, 'large': 0.05, 'xavier': math.sqrt(1 / fan_in),\n"
+                "           'he': math.sqrt(2 / fan_in)}[kind]\n"
+                "    return rng.normal(0.0, std, (fan_in, fan_out))\n"),
         },
     },
     "forward_activations": {
@@ -156,6 +186,11 @@ MUTANTS = {
                 "    model.zero_grad()\n"
                 "    loss_fn(model(x), y).backward()\n"
                 "    return [p.grad.norm().item() for p in model.parameters()]\n"),
+            # Right numbers, but the exercise is to write it: ps3's provided helper is off limits here.
+            "calls utils.training's helper for ps3": (
+                "from utils import training as _training\n"
+                "def layer_gradient_norms(model, x, y, loss_fn):\n"
+                "    return _training.layer_gradient_norms(model, x, y, loss_fn)\n"),
             "squared norm": (
                 "def layer_gradient_norms(model, x, y, loss_fn):\n"
                 "    model.zero_grad()\n"
@@ -178,6 +213,12 @@ MUTANTS = {
                 "    weights = [m.weight for m in model.modules() if isinstance(m, nn.Linear)]\n"
                 "    grads = torch.autograd.grad(loss_fn(model(x), y), weights)\n"
                 "    return [torch.linalg.norm(g) for g in grads]\n"),
+            "torch.tensor(grad) copies (a UserWarning each)": (
+                "def layer_gradient_norms(model, x, y, loss_fn):\n"
+                "    model.zero_grad()\n"
+                "    loss_fn(model(x), y).backward()\n"
+                "    return [torch.tensor(m.weight.grad).norm().item()\n"
+                "            for m in model.modules() if isinstance(m, nn.Linear)]\n"),
             "grads set to None, norm by hand": (
                 "def layer_gradient_norms(model, x, y, loss_fn):\n"
                 "    for p in model.parameters():\n"
