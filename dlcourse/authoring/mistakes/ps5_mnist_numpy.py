@@ -10,11 +10,14 @@ def _fn(name, body):
 
 
 # ---------------------------------------------------------------- forward / backward
-_FORWARD_OK = '''
-ACTIVATIONS = {"sigmoid": (sigmoid, d_sigmoid), "tanh": (tanh, d_tanh), "relu": (relu, d_relu)}
+_PROVIDED_LOOKUP = '''
+def activation_functions(name):
+    return {"sigmoid": (sigmoid, d_sigmoid), "tanh": (tanh, d_tanh), "relu": (relu, d_relu)}[name]
+'''
 
+_FORWARD_OK = _PROVIDED_LOOKUP + '''
 def forward_prop(X, params, activation):
-    g = ACTIVATIONS[activation][0]
+    g = activation_functions(activation)[0]
     L = len(params) // 2
     A, layers = X, []
     for l in range(1, L + 1):
@@ -26,7 +29,7 @@ def forward_prop(X, params, activation):
 
 _BACKWARD_TEMPLATE = '''
 def backward_prop(Y, cache, params, activation, lambd=0.0):
-    dg = ACTIVATIONS[activation][1]
+    dg = activation_functions(activation)[1]
     layers = cache["layers"]
     L = len(layers)
     N = Y.shape[0]
@@ -55,7 +58,7 @@ def train(X, Y, layer_dims, epochs, batch_size, learning_rate, activation, lambd
     rng = np.random.default_rng() if rng is None else rng
     params = initialize_parameters(layer_dims, rng)
     n = len(X)
-    history = []
+    history = {"batch_loss": [], "epoch_loss": []}
     for _ in progress(range(epochs)):
         order = rng.permutation(n)
         total = 0.0
@@ -63,11 +66,13 @@ def train(X, Y, layer_dims, epochs, batch_size, learning_rate, activation, lambd
         for start in range(0, STOP, batch_size):
             Xb, Yb = BATCH
             probs, cache = forward_prop(Xb, params, activation)
-            total += cross_entropy_regularized(probs, Yb, params, lambd) * len(Xb)
+            loss = cross_entropy_regularized(probs, Yb, params, lambd)
+            history["batch_loss"].append(loss)
+            total += loss * len(Xb)
             count += len(Xb)
             grads = backward_prop(Yb, cache, params, activation, LAMBD)
             params = update_parameters(params, grads, learning_rate)
-        history.append(total / max(count, 1))
+        history["epoch_loss"].append(total / max(count, 1))
     return params, history
 '''
 
@@ -124,6 +129,9 @@ def preprocess(images, labels):
             "clipped to +-10: sigmoid(1000) is not 1": _fn(
                 "sigmoid", "return 1 / (1 + np.exp(-np.clip(z, -10, 10)))"),
             "tanh form without the halving (0.5 * (1 + tanh(z)))": _fn("sigmoid", "return 0.5 * (1 + np.tanh(z))"),
+            "scipy.special.expit (not by hand)": "\nfrom scipy.special import expit\n" + _fn("sigmoid", "return expit(z)"),
+            "torch.sigmoid on a tensor (not by hand)": _fn(
+                "sigmoid", "return torch.sigmoid(torch.as_tensor(z)).numpy()"),
         },
         "right": {
             "via tanh: (1 + tanh(z / 2)) / 2": _fn("sigmoid", "return 0.5 * (1 + np.tanh(0.5 * z))"),
@@ -140,6 +148,7 @@ def preprocess(images, labels):
             "returns the sigmoid": _fn("tanh", "return sigmoid(z)"),
             "(e^2z - 1) / (e^2z + 1) overflows for z >> 0": _fn(
                 "tanh", "e = np.exp(2 * z)\nreturn (e - 1) / (e + 1)"),
+            "torch.tanh on a tensor (not by hand)": _fn("tanh", "return torch.tanh(torch.from_numpy(np.asarray(z))).numpy()"),
         },
         "right": {
             "2 * sigmoid(2z) - 1 with the stable sigmoid": _fn("tanh", "return 2 * sigmoid(2 * z) - 1"),
@@ -154,6 +163,7 @@ def preprocess(images, labels):
             "np.maximum(z, 0, out=z) overwrites the input": _fn("relu", "return np.maximum(z, 0, out=z)"),
             "z[z < 0] = 0 on the input itself": _fn("relu", "z[z < 0] = 0\nreturn z"),
             "Python max on an array": _fn("relu", "return max(z, 0)"),
+            "torch.relu on a tensor (not by hand)": _fn("relu", "return torch.relu(torch.as_tensor(z)).numpy()"),
         },
         "right": {
             "z * (z > 0)": _fn("relu", "return z * (z > 0)"),
@@ -167,6 +177,8 @@ def preprocess(images, labels):
             "exp(-z) / (1 + exp(-z))**2 overflows": _fn("d_sigmoid", "return np.exp(-z) / (1 + np.exp(-z)) ** 2"),
             "tanh's formula 1 - sigmoid(z)**2": _fn("d_sigmoid", "return 1 - sigmoid(z) ** 2"),
             "with a naive sigmoid inside": _fn("d_sigmoid", "s = 1 / (1 + np.exp(-z))\nreturn s * (1 - s)"),
+            "scipy.special.expit inside (not by hand)": "\nimport scipy.special\n" + _fn(
+                "d_sigmoid", "s = scipy.special.expit(z)\nreturn s * (1 - s)"),
         },
         "right": {
             "sigmoid(z) * sigmoid(-z)": _fn("d_sigmoid", "return sigmoid(z) * sigmoid(-z)"),
@@ -180,6 +192,7 @@ def preprocess(images, labels):
             "1 - tanh(z) (square forgotten)": _fn("d_tanh", "return 1 - np.tanh(z)"),
             "1 / cosh(z)**2 overflows": _fn("d_tanh", "return 1 / np.cosh(z) ** 2"),
             "1 + tanh(z)**2 (sign)": _fn("d_tanh", "return 1 + np.tanh(z) ** 2"),
+            "torch.tanh inside (not by hand)": _fn("d_tanh", "return 1 - torch.tanh(torch.as_tensor(z)).numpy() ** 2"),
         },
         "right": {
             "(1 - tanh) * (1 + tanh), with the student's tanh": _fn(
@@ -221,6 +234,12 @@ def softmax(z):
 def softmax(z):
     e = np.exp((z.T - z.max(axis=1)).T)
     return e / e.sum(axis=1)
+''',
+            "scipy.special.softmax (not by hand)": '''
+from scipy.special import softmax as _scipy_softmax
+
+def softmax(z):
+    return _scipy_softmax(z, axis=1)
 ''',
         },
         "right": {
@@ -300,16 +319,24 @@ def initialize_parameters(layer_dims, rng):
                 "A = g(Z) if l < L else softmax(Z)",
                 "A = g(Z) if l < L else np.exp(Z - Z.max(0)) / np.exp(Z - Z.max(0)).sum(0)"),
             "activation argument ignored (always sigmoid)": _FORWARD_OK.replace(
-                "g = ACTIVATIONS[activation][0]", "g = sigmoid"),
+                "g = activation_functions(activation)[0]", "g = sigmoid"),
             "biases left out": _FORWARD_OK.replace(' + params[f"b{l}"]', ""),
             "naive softmax without max subtraction": _FORWARD_OK.replace(
                 "A = g(Z) if l < L else softmax(Z)",
                 "A = g(Z) if l < L else np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)"),
+            "casts to float32 inside (the speed tip misread)": _FORWARD_OK.replace(
+                "A, layers = X, []", "A, layers = X.astype(np.float32), []").replace(
+                'Z = A @ params[f"W{l}"] + params[f"b{l}"]',
+                'Z = A @ params[f"W{l}"].astype(np.float32) + params[f"b{l}"].astype(np.float32)'),
+            "cache of (Z, A) pairs instead of (A_prev, Z)": _FORWARD_OK.replace(
+                "layers.append((A, Z))\n        A = g(Z) if l < L else softmax(Z)",
+                "A = g(Z) if l < L else softmax(Z)\n        layers.append((Z, A))"),
+            "torch.softmax at the output (not by hand)": _FORWARD_OK.replace(
+                "A = g(Z) if l < L else softmax(Z)",
+                "A = g(Z) if l < L else torch.softmax(torch.as_tensor(Z), dim=1).numpy()"),
         },
         "right": {
-            "list cache, np.dot, explicit branches": '''
-ACTIVATIONS = {"sigmoid": (sigmoid, d_sigmoid), "tanh": (tanh, d_tanh), "relu": (relu, d_relu)}
-
+            "list cache, np.dot, explicit branches": _PROVIDED_LOOKUP + '''
 def forward_prop(X, params, activation):
     funcs = {"sigmoid": sigmoid, "tanh": tanh, "relu": relu}
     n_layers = len([k for k in params if k.startswith("W")])
@@ -344,6 +371,11 @@ def cross_entropy(probs, Y):
 def cross_entropy(probs, Y):
     return float(-np.mean(np.sum(np.log(np.clip(probs, 1e-12, 1)), axis=1)))
 ''',
+            "torch nll_loss (not by hand)": '''
+def cross_entropy(probs, Y):
+    logp = torch.log(torch.as_tensor(probs).clamp_min(1e-12))
+    return float(torch.nn.functional.nll_loss(logp, torch.as_tensor(Y.argmax(axis=1))))
+''',
         },
         "right": {
             "pick the true class by index": '''
@@ -375,6 +407,11 @@ def cross_entropy_regularized(probs, Y, params, lambd):
     penalty = lambd / (2 * len(Y)) * sq
     return cross_entropy(probs, Y)
 ''',
+            "torch.linalg.norm for the squares (not by hand)": '''
+def cross_entropy_regularized(probs, Y, params, lambd):
+    sq = sum(float(torch.linalg.norm(torch.as_tensor(params[k]))) ** 2 for k in params if k.startswith("W"))
+    return cross_entropy(probs, Y) + lambd / (2 * len(Y)) * sq
+''',
         },
         "right": {
             "Frobenius norms": '''
@@ -394,6 +431,23 @@ def cross_entropy_regularized(probs, Y, params, lambd):
             "no 1/N (gradient of the summed loss)": _backward(dz_last="cache['probs'] - Y",
                                                              l2="lambd * W"),
             "db averaged again": _backward(db="dZ.mean(axis=0)"),
+            "gradients cast to float32 (the speed tip misread)": _backward().replace(
+                "    return grads", "    return {k: v.astype(np.float32) for k, v in grads.items()}"),
+            "autograd instead of the hand-derived gradients (not by hand)": '''
+def backward_prop(Y, cache, params, activation, lambd=0.0):
+    g = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}[activation]
+    tp = {k: torch.tensor(np.asarray(v), requires_grad=True) for k, v in params.items()}
+    A = torch.as_tensor(cache["layers"][0][0])
+    L = len(params) // 2
+    for l in range(1, L + 1):
+        A = A @ tp[f"W{l}"] + tp[f"b{l}"]
+        if l < L:
+            A = g(A)
+    loss = torch.nn.functional.cross_entropy(A, torch.as_tensor(Y.argmax(axis=1)))
+    loss = loss + lambd / (2 * len(Y)) * sum((tp[f"W{l}"] ** 2).sum() for l in range(1, L + 1))
+    loss.backward()
+    return {"d" + k: t.grad.numpy() for k, t in tp.items()}
+''',
         },
         "right": {
             "derivative from the activation output A (sigmoid A(1-A), tanh 1-A^2, relu A>0)": '''
@@ -459,25 +513,30 @@ def update_parameters(params, grads, learning_rate):
                       "Y[rng.permutation(n)[start:start + batch_size]]"),
             "last partial minibatch dropped": _train(stop="n - batch_size + 1"),
             "lambd not passed to backward_prop": _train(lambd="0.0"),
-            "history holds the last minibatch's loss": _train().replace(
-                "history.append(total / max(count, 1))",
-                "history.append(cross_entropy_regularized(probs, Yb, params, lambd))"),
-            "history is a plain mean over minibatches of unequal size": _train().replace(
-                "total += cross_entropy_regularized(probs, Yb, params, lambd) * len(Xb)\n"
-                "            count += len(Xb)",
-                "total += cross_entropy_regularized(probs, Yb, params, lambd)\n"
-                "            count += 1"),
-            "history without the L2 term": _train().replace(
-                "total += cross_entropy_regularized(probs, Yb, params, lambd) * len(Xb)",
-                "total += cross_entropy(probs, Yb) * len(Xb)"),
+            "update_parameters' return value ignored (relies on an in-place update)": _train().replace(
+                "params = update_parameters(params, grads, learning_rate)",
+                "update_parameters(params, grads, learning_rate)"),
+            "epoch loss is the last minibatch's loss": _train().replace(
+                'history["epoch_loss"].append(total / max(count, 1))',
+                'history["epoch_loss"].append(loss)'),
+            "epoch loss is a plain mean over minibatches of unequal size": _train().replace(
+                "total += loss * len(Xb)\n            count += len(Xb)",
+                "total += loss\n            count += 1"),
+            "losses recorded without the L2 term": _train().replace(
+                "loss = cross_entropy_regularized(probs, Yb, params, lambd)",
+                "loss = cross_entropy(probs, Yb)"),
+            "history a list of epoch losses (no minibatch losses)": _train().replace(
+                '            history["batch_loss"].append(loss)\n', "").replace(
+                'history = {"batch_loss": [], "epoch_loss": []}', "history = []").replace(
+                'history["epoch_loss"].append(', "history.append("),
         },
         "right": {
-            "copies shuffled arrays once per epoch, while loop": '''
+            "copies shuffled arrays once per epoch, while loop, np.average": '''
 def train(X, Y, layer_dims, epochs, batch_size, learning_rate, activation, lambd=0.0, rng=None):
     if rng is None:
         rng = np.random.default_rng()
     params = initialize_parameters(layer_dims, rng)
-    history = []
+    history = {"epoch_loss": [], "batch_loss": []}
     for epoch in progress(range(epochs), desc="training"):
         perm = rng.permutation(X.shape[0])
         Xs, Ys = X[perm], Y[perm]
@@ -490,7 +549,8 @@ def train(X, Y, layer_dims, epochs, batch_size, learning_rate, activation, lambd
             sizes.append(len(xb))
             params = update_parameters(params, backward_prop(yb, cache, params, activation, lambd), learning_rate)
             i += batch_size
-        history.append(float(np.average(losses, weights=sizes)))
+        history["batch_loss"] += losses
+        history["epoch_loss"].append(float(np.average(losses, weights=sizes)))
     return params, history
 ''',
             "loss written out inline, sum of per-sample losses / N": '''
@@ -498,7 +558,7 @@ def train(X, Y, layer_dims, epochs, batch_size, learning_rate, activation, lambd
     rng = rng if rng is not None else np.random.default_rng()
     params = initialize_parameters(layer_dims, rng)
     N = X.shape[0]
-    history = []
+    history = {"batch_loss": [], "epoch_loss": []}
     for epoch in progress(range(epochs)):
         perm = rng.permutation(N)
         summed = 0.0
@@ -507,10 +567,12 @@ def train(X, Y, layer_dims, epochs, batch_size, learning_rate, activation, lambd
             probs, cache = forward_prop(X[idx], params, activation)
             p_true = np.sum(probs * Y[idx], axis=1).astype(np.float64)
             sq = sum(np.sum(params[k].astype(np.float64) ** 2) for k in params if k[0] == "W")
-            summed += -np.sum(np.log(np.maximum(p_true, 1e-12))) + lambd / 2 * sq
+            batch_sum = -np.sum(np.log(np.maximum(p_true, 1e-12))) + lambd / 2 * sq
+            history["batch_loss"].append(batch_sum / len(idx))
+            summed += batch_sum
             params = update_parameters(params, backward_prop(Y[idx], cache, params, activation, lambd),
                                        learning_rate)
-        history.append(summed / N)
+        history["epoch_loss"].append(summed / N)
     return params, history
 ''',
         },
