@@ -11,7 +11,9 @@
 `run_test` trains with minibatches, records the training loss and the train /
 test accuracy after every epoch, draws the learning curves and returns a
 `RunResult`; `run_grid` runs several configurations from the same seed and puts
-them side by side (loss curves, accuracy curves, a bar chart and a table).
+them side by side (loss curves, accuracy curves, a bar chart and a table; with
+grad_norms=True also each network's per-layer gradient norms at initialisation,
+from `layer_gradient_norms`).
 Networks end in a sigmoid: they output P(label = 1), shape [N, 1] or [N].
 """
 from __future__ import annotations
@@ -106,6 +108,7 @@ class RunResult:
     test_acc: list = field(default_factory=list)       # accuracy on the test set after each epoch
     seconds: float = 0.0
     parameters: int = 0
+    grad_norms: list = field(default_factory=list)     # ||dL/dW|| per Linear layer at initialisation (run_grid)
 
     @property
     def final_train_acc(self) -> float:
@@ -134,6 +137,45 @@ def _dtype_of(net):
     return torch.get_default_dtype()
 
 
+def layer_gradient_norms(model, x, y, loss_fn) -> list:
+    """[||dL/dW|| for the weight of each nn.Linear in model.modules()] for L = loss_fn(model(x), y).
+
+    The Frobenius norm of each Linear layer's weight gradient, input layer first; biases do not
+    count.  Computed with torch.autograd.grad: the model's .grad fields and weights are left as
+    they were (a forward pass in training mode still updates BatchNorm's running statistics: pass
+    a copy of a network you go on using).  Provided for ps3's comparison grids; ps4's students
+    write their own.
+    """
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    if not linears:
+        return []
+    grads = torch.autograd.grad(loss_fn(model(x), y), [m.weight for m in linears], allow_unused=True)
+    return [0.0 if g is None else float(g.norm()) for g in grads]
+
+
+def initial_gradient_norms(net, criterion=None, dataset: str = "tiny-classification",
+                           n_train: int | None = None) -> list:
+    """layer_gradient_norms of a fresh network on the whole training set (its mean loss, the
+    criterion on the squeezed output as in Supervise), computed on a copy in training mode."""
+    import copy
+
+    criterion = criterion if criterion is not None else nn.BCELoss()
+    X, y = load_binary_images(dataset)[:2]
+    if n_train is not None:
+        X, y = X[:n_train], y[:n_train]
+    dtype = _dtype_of(net)
+    twin = copy.deepcopy(net)
+    twin.train()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny networks: extra threads only add overhead (as in run_test)
+    try:
+        return layer_gradient_norms(twin, X.to(dtype), y.to(dtype), lambda out, target: criterion(
+            out.squeeze(-1) if out.dim() > 1 else out, target))
+    finally:
+        torch.set_num_threads(threads)
+
+
+# size: the notebooks' training knobs, each a keyword with a default
 def run_test(net, make_optimizer, epochs: int = 10, batch_size: int = 64, criterion=None,
              dataset: str = "tiny-classification", seed: int = 0, label: str | None = None,
              plot: bool = True, n_train: int | None = None) -> RunResult:
@@ -155,6 +197,7 @@ def run_test(net, make_optimizer, epochs: int = 10, batch_size: int = 64, criter
         torch.set_num_threads(threads)
 
 
+# size: run_test's knobs, passed on as they are
 def _run_test(net, make_optimizer, epochs, batch_size, criterion, dataset, seed, label, plot,
               n_train) -> RunResult:
     criterion = criterion if criterion is not None else nn.BCELoss()
@@ -235,24 +278,52 @@ def plot_runs(results, title: str = "Training runs"):
 
 
 def summary_table(results):
-    """A pandas DataFrame: one row per run (parameters, accuracies, seconds)."""
+    """A pandas DataFrame: one row per run (parameters, accuracies, seconds; with gradient norms
+    at initialisation, those of the first and the last Linear layer)."""
     import pandas as pd
 
-    return pd.DataFrame([{"run": r.label, "parameters": r.parameters,
-                          "final loss": round(r.train_loss[-1], 4) if r.train_loss else float("nan"),
-                          "train acc": round(r.final_train_acc, 3), "test acc": round(r.final_test_acc, 3),
-                          "seconds": round(r.seconds, 1)} for r in results]).set_index("run")
+    rows = []
+    for r in results:
+        row = {"run": r.label, "parameters": r.parameters,
+               "final loss": round(r.train_loss[-1], 4) if r.train_loss else float("nan"),
+               "train acc": round(r.final_train_acc, 3), "test acc": round(r.final_test_acc, 3),
+               "seconds": round(r.seconds, 1)}
+        if r.grad_norms:
+            row["init grad (first layer)"] = f"{r.grad_norms[0]:.1e}"
+            row["init grad (last layer)"] = f"{r.grad_norms[-1]:.1e}"
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("run")
+
+
+def plot_gradient_norms(results, title: str = "Gradient norms at initialisation"):
+    """Per-layer weight-gradient norms at initialisation (log scale), one line per run."""
+    import matplotlib.pyplot as plt
+
+    from .init_plots import per_layer_lines
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.0))
+    per_layer_lines({r.label: r.grad_norms for r in results if r.grad_norms},
+                    ylabel=r"$\|\partial L / \partial W\|$ (log scale)", title=title, logy=True, ax=ax,
+                    xlabel="Linear layer (1 = input layer)")
+    depth = max(len(r.grad_norms) for r in results)
+    ax.set_xticks(np.arange(1, depth + 1))
+    fig.tight_layout()
+    plt.show()
+    return fig
 
 
 def run_grid(configs: dict, make_optimizer=None, title: str = "Comparison", seed: int = 0,
-             **run_kwargs):
+             grad_norms: bool = False, **run_kwargs):
     """Run several configurations from the same seed and show them side by side.
 
     configs: {label: make_net} or {label: (make_net, make_optimizer)} or
     {label: dict(net=make_net, optimizer=..., criterion=..., ...)} where make_net
     is a zero-argument function returning a fresh network; keyword arguments of
     run_test (epochs, batch_size, criterion, dataset, n_train) apply to all runs
-    unless a config's dict overrides them.  Returns {label: RunResult}.
+    unless a config's dict overrides them.  grad_norms: also measure each fresh
+    network's per-layer gradient norms on the whole training set before it trains
+    (`initial_gradient_norms`, on a copy: training is unchanged), plot them and add
+    the first and last layer's to the table.  Returns {label: RunResult}.
     """
     from IPython.display import display
 
@@ -270,10 +341,45 @@ def run_grid(configs: dict, make_optimizer=None, title: str = "Comparison", seed
         if make_opt is None:
             raise ValueError(f"{label}: no optimizer given (pass make_optimizer=...)")
         torch.manual_seed(seed)
-        results[label] = run_test(make_net(), make_opt, seed=seed, label=label, plot=False, **opts)
+        net = make_net()
+        norms = (initial_gradient_norms(net, opts.get("criterion"), opts.get("dataset", "tiny-classification"),
+                                        opts.get("n_train")) if grad_norms else [])
+        results[label] = run_test(net, make_opt, seed=seed, label=label, plot=False, **opts)
+        results[label].grad_norms = norms
     plot_runs(list(results.values()), title=title)
+    if grad_norms:
+        plot_gradient_norms(list(results.values()), title=f"{title}: gradient norm per layer at initialisation")
     display(summary_table(list(results.values())))
     return results
+
+
+def _torch_optim_updates() -> tuple:
+    import pkgutil
+
+    import torch.optim
+
+    keep = {"optimizer", "lr_scheduler", "swa_utils"}   # the base class's bookkeeping, schedules, SWA
+    return tuple(f"torch.optim.{m.name}" for m in pkgutil.iter_modules(torch.optim.__path__) if m.name not in keep)
+
+
+# The modules of torch.optim's update rules (torch.optim.sgd, .adam, .adamw, ._functional, ...).
+TORCH_OPTIM_UPDATES = _torch_optim_updates()
+
+
+def no_torch_optim(what: str):
+    """forbidden_calls for torch.optim's update rules, for ps3's optimizers written by hand:
+
+        with no_torch_optim("SGDMomentum"):
+            history = optimizer_trajectory(lambda ps: SGDMomentum(ps, lr=0.1))
+
+    fails (at the end of the block) if the code called torch.optim.SGD, torch.optim.Adam, their
+    step() or torch.optim's functional updates; subclassing torch.optim.Optimizer for its
+    bookkeeping (param_groups, state, zero_grad) is allowed."""
+    from .testing import forbidden_calls
+
+    return forbidden_calls(modules=TORCH_OPTIM_UPDATES, what=f"{what}'s update",
+                           hint="Write the update with tensor operations yourself; torch.optim is only "
+                                "allowed in the tests, to compare against.")
 
 
 def optimizer_trajectory(make_optimizer, shapes=((3,), (4, 5), (2, 3, 2)), steps: int = 40,
@@ -286,7 +392,11 @@ def optimizer_trajectory(make_optimizer, shapes=((3,), (4, 5), (2, 3, 2)), steps
     With frozen=True one extra parameter never receives a gradient (its .grad
     stays None) and must be left alone.  zero_grad() is called before every
     backward(), the first included, when every .grad is still None; an
-    AttributeError from it becomes a TestFailure with a hint.
+    AttributeError from it becomes a TestFailure with a hint.  After the first
+    step, state tensors the optimizer keeps (in its attributes, lists, tuples and
+    dicts) in another floating dtype than the float64 parameters -- state made
+    with torch.zeros(p.shape), float32, and updated in place -- become a
+    TestFailure whose hint says to use torch.zeros_like(p), before any value is compared.
     Returns a NumPy array [steps, n_values].
     Used to check a hand-written optimizer against torch.optim step for step.
     """
@@ -316,5 +426,39 @@ def optimizer_trajectory(make_optimizer, shapes=((3,), (4, 5), (2, 3, 2)), steps
                 "only gradients that are not None.") from None
         (grad_scale * loss).backward()
         optimizer.step()
+        if not history:
+            _check_state_dtype(optimizer, params + extra)
         history.append(np.concatenate([p.detach().numpy().ravel().copy() for p in params + extra]))
     return np.array(history)
+
+
+def _state_tensors(obj, seen, depth=0):
+    """Tensors held by an optimizer: its attributes, and inside lists, tuples and dicts (values)."""
+    if depth > 5 or id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, torch.Tensor):
+        yield obj
+    elif isinstance(obj, dict):
+        for value in list(obj.values()):
+            yield from _state_tensors(value, seen, depth + 1)
+    elif isinstance(obj, (list, tuple)):
+        for value in obj:
+            yield from _state_tensors(value, seen, depth + 1)
+    elif depth == 0 and hasattr(obj, "__dict__"):
+        yield from _state_tensors(vars(obj), seen, depth + 1)
+
+
+def _check_state_dtype(optimizer, params) -> None:
+    """TestFailure if the optimizer keeps per-parameter state in another floating dtype than the
+    parameters (a step counter or other single number is not per-parameter state)."""
+    dtype = params[0].dtype
+    ids = {id(p) for p in params}
+    for t in _state_tensors(optimizer, set()):
+        if id(t) in ids or t.numel() <= 1 or not t.is_floating_point() or t.dtype == dtype:
+            continue
+        from .testing import TestFailure
+        raise TestFailure(
+            f"The optimizer keeps a state tensor of dtype {t.dtype} (shape {tuple(t.shape)}) for parameters "
+            f"of dtype {dtype}, so its updates are rounded to {t.dtype}. Hint: create per-parameter state "
+            "with torch.zeros_like(p), which has the parameter's dtype (torch.zeros(p.shape) is float32).")

@@ -132,8 +132,30 @@ MUTANTS = {
                 "            for p in self.params:\n"
                 "                if p.grad is not None:\n"
                 "                    p = p - self.lr * (p.grad + self.weight_decay * p)\n"),
+            "delegates to torch.optim.SGD (not by hand)": (
+                "class SimpleGradientDescent:\n"
+                "    def __init__(self, parameters, lr=0.1, weight_decay=0.0):\n"
+                "        self.inner = torch.optim.SGD(parameters, lr=lr, weight_decay=weight_decay)\n"
+                "    def zero_grad(self):\n"
+                "        self.inner.zero_grad()\n"
+                "    def step(self):\n"
+                "        self.inner.step()\n"),
+            "torch.optim's functional sgd update (not by hand)": _sgd(
+                "                torch.optim._functional.sgd([p], [p.grad], [None], weight_decay=self.weight_decay,\n"
+                "                                            momentum=0.0, lr=self.lr, dampening=0.0, nesterov=False,\n"
+                "                                            maximize=False)\n"),
         },
         "right": {
+            "subclass of torch.optim.Optimizer for the bookkeeping, update by hand": (
+                "class SimpleGradientDescent(torch.optim.Optimizer):\n"
+                "    def __init__(self, parameters, lr=0.1, weight_decay=0.0):\n"
+                "        super().__init__(parameters, dict(lr=lr, weight_decay=weight_decay))\n"
+                "    @torch.no_grad()\n"
+                "    def step(self):\n"
+                "        for group in self.param_groups:\n"
+                "            for p in group['params']:\n"
+                "                if p.grad is not None:\n"
+                "                    p.sub_(group['lr'] * (p.grad + group['weight_decay'] * p))\n"),
             "in-place ops on .data, zero_grad zeroes": (
                 "class SimpleGradientDescent:\n"
                 "    def __init__(self, parameters, lr=0.1, weight_decay=0.0):\n"
@@ -169,6 +191,26 @@ MUTANTS = {
                 "                g = p.grad + self.weight_decay * p\n"
                 "                v = self.momentum * torch.zeros_like(p) + g\n"
                 "                p -= self.lr * v\n"),
+            "velocity made with torch.zeros(p.shape) (float32), updated in place": (
+                "class SGDMomentum:\n"
+                "    def __init__(self, parameters, lr=0.1, momentum=0.9, weight_decay=0.0):\n"
+                "        self.params = list(parameters)\n"
+                "        self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay\n"
+                "        self.v = [torch.zeros(p.shape) for p in self.params]\n"
+                "    def zero_grad(self):\n"
+                "        for p in self.params:\n"
+                "            p.grad = None\n"
+                "    def step(self):\n"
+                "        with torch.no_grad():\n"
+                "            for p, v in zip(self.params, self.v):\n"
+                "                if p.grad is None:\n"
+                "                    continue\n"
+                "                v.mul_(self.momentum).add_(p.grad + self.weight_decay * p)\n"
+                "                p -= self.lr * v\n"),
+            "subclass of torch.optim.SGD (not by hand)": (
+                "class SGDMomentum(torch.optim.SGD):\n"
+                "    def __init__(self, parameters, lr=0.1, momentum=0.9, weight_decay=0.0):\n"
+                "        super().__init__(parameters, lr=lr, momentum=momentum, weight_decay=weight_decay)\n"),
         },
         "right": {
             "velocity dict keyed by parameter, lazily created": (
@@ -203,6 +245,10 @@ MUTANTS = {
             "averaged over the wrong axis": "mean_grads = grads.mean(1)\nrms_grads = grads.pow(2).mean(1).sqrt()\n",
         },
         "right": {
+            "plain NumPy arrays (the provided cell after the tests must print them too)": (
+                "_g = grads.numpy()\n"
+                "mean_grads = _g.mean(axis=0)\n"
+                "rms_grads = np.sqrt((_g ** 2).mean(axis=0))\n"),
             "NumPy, with a loop-free norm": (
                 "_g = grads.numpy()\n"
                 "mean_grads = torch.tensor(_g.sum(axis=0) / len(_g))\n"
@@ -257,6 +303,38 @@ MUTANTS = {
                 "                g = p.grad\n"
                 "                self.m[i] = self.b1 * self.m[i] + (1 - self.b1) * g\n"
                 "                self.v[i] = self.b2 * self.v[i] + (1 - self.b2) * g * g\n" + _ADAM_STEP),
+            "the paper's efficient form: eps added to sqrt(v), corrections in the step size": _adam(
+                _ADAM_L2 +
+                "                step = self.lr * math.sqrt(1 - self.b2 ** self.t) / (1 - self.b1 ** self.t)\n"
+                "                p -= step * self.m[i] / (self.v[i].sqrt() + self.eps)\n"),
+            "m and v made with torch.zeros(p.shape) (float32), updated in place": (
+                "class ADAMOptimizer:\n"
+                "    def __init__(self, parameters, lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):\n"
+                "        self.params = list(parameters)\n"
+                "        self.lr, self.eps, self.wd = lr, eps, weight_decay\n"
+                "        self.b1, self.b2 = betas\n"
+                "        self.m = [torch.zeros(p.shape) for p in self.params]\n"
+                "        self.v = [torch.zeros(p.shape) for p in self.params]\n"
+                "        self.t = 0\n"
+                "    def zero_grad(self):\n"
+                "        for p in self.params:\n"
+                "            p.grad = None\n"
+                "    @torch.no_grad()\n"
+                "    def step(self):\n"
+                "        self.t += 1\n"
+                "        for p, m, v in zip(self.params, self.m, self.v):\n"
+                "            if p.grad is None:\n"
+                "                continue\n"
+                "            g = p.grad + self.wd * p\n"
+                "            m.mul_(self.b1).add_((1 - self.b1) * g)\n"
+                "            v.mul_(self.b2).add_((1 - self.b2) * g * g)\n"
+                "            m_hat = m / (1 - self.b1 ** self.t)\n"
+                "            v_hat = v / (1 - self.b2 ** self.t)\n"
+                "            p -= self.lr * m_hat / (v_hat.sqrt() + self.eps)\n"),
+            "subclass of torch.optim.Adam (not by hand)": (
+                "class ADAMOptimizer(torch.optim.Adam):\n"
+                "    def __init__(self, parameters, lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):\n"
+                "        super().__init__(parameters, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)\n"),
         },
         "right": {
             "torch-style: in-place lerp_/addcmul_, corrections folded into the step size": (
@@ -285,6 +363,28 @@ MUTANTS = {
                 "            v.mul_(b2).addcmul_(g, g, value=1 - b2)\n"
                 "            denom = (v.sqrt() / math.sqrt(bc2)).add_(self.eps)\n"
                 "            p.addcdiv_(m, denom, value=-self.lr / bc1)\n"),
+            "subclass of torch.optim.Optimizer, state per parameter, no ema_update": (
+                "class ADAMOptimizer(torch.optim.Optimizer):\n"
+                "    def __init__(self, parameters, lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):\n"
+                "        super().__init__(parameters, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))\n"
+                "        self.t = 0\n"
+                "    @torch.no_grad()\n"
+                "    def step(self):\n"
+                "        self.t += 1\n"
+                "        for group in self.param_groups:\n"
+                "            b1, b2 = group['betas']\n"
+                "            for p in group['params']:\n"
+                "                if p.grad is None:\n"
+                "                    continue\n"
+                "                g = p.grad + group['weight_decay'] * p\n"
+                "                state = self.state[p]\n"
+                "                if not state:\n"
+                "                    state['m'], state['v'] = torch.zeros_like(p), torch.zeros_like(p)\n"
+                "                state['m'].mul_(b1).add_(g, alpha=1 - b1)\n"
+                "                state['v'].mul_(b2).addcmul_(g, g, value=1 - b2)\n"
+                "                m_hat = state['m'] / (1 - b1 ** self.t)\n"
+                "                v_hat = state['v'] / (1 - b2 ** self.t)\n"
+                "                p.sub_(group['lr'] * m_hat / (v_hat.sqrt() + group['eps']))\n"),
         },
     },
     "AdamWOptimizer": {
@@ -301,6 +401,20 @@ MUTANTS = {
                 cls="AdamWOptimizer"),
             "time step advanced per parameter": _adam(_ADAM_W + _ADAM_STEP, cls="AdamWOptimizer", tick_in_step="",
                                                       tick_in_loop="                self.t += 1\n"),
+            "delegates to torch.optim.AdamW (not by hand)": (
+                "class AdamWOptimizer:\n"
+                "    def __init__(self, parameters, lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):\n"
+                "        self.inner = torch.optim.AdamW(parameters, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)\n"
+                "    def zero_grad(self):\n"
+                "        self.inner.zero_grad()\n"
+                "    def step(self):\n"
+                "        self.inner.step()\n"),
+            "m and v made with torch.zeros(p.shape) (float32), updated in place": {
+                "code": _adam(
+                    "                p.mul_(1 - self.lr * self.wd)\n"
+                    "                self.m[i].mul_(self.b1).add_((1 - self.b1) * p.grad)\n"
+                    "                self.v[i].mul_(self.b2).add_((1 - self.b2) * p.grad * p.grad)\n" + _ADAM_STEP,
+                    cls="AdamWOptimizer").replace("torch.zeros_like(p)", "torch.zeros(p.shape)")},
         },
         "right": {
             "decay applied after computing the Adam direction (from the old p)": _adam(
@@ -326,8 +440,16 @@ MUTANTS = {
                 init="        self.layers = list(layers)\n"),
             "only the first layer applied": _residual(
                 "        return self.layers[0](x) + x\n", init="        self.layers = nn.ModuleList(layers)\n"),
+            "out = self.f(x); out += x (doubles the caller's x when f is the identity)": _residual(
+                "        out = self.f(x)\n"
+                "        out += x\n"
+                "        return out\n"),
         },
         "right": {
+            "in-place add onto a new tensor": _residual(
+                "        out = self.f(x).clone()\n"
+                "        out += x\n"
+                "        return out\n"),
             "ModuleList and a loop": _residual(
                 "        out = x\n"
                 "        for layer in self.blocks:\n"
@@ -353,6 +475,15 @@ MUTANTS = {
                 "        layers.append(ResidualSequence(*b))\n"),
         },
         "right": {
+            "one nn.ReLU() instance shared by every block (modules() lists it once)": (
+                "def make_residual_net(input_size, hidden_dims, fan_out_dims, n_blocks, batchnorm=False):\n"
+                "    relu = nn.ReLU()\n"
+                "    layers = [nn.Linear(input_size, hidden_dims)]\n"
+                "    for _ in range(n_blocks):\n"
+                "        b = [nn.BatchNorm1d(hidden_dims)] if batchnorm else []\n"
+                "        b += [relu, nn.Linear(hidden_dims, fan_out_dims), relu, nn.Linear(fan_out_dims, hidden_dims)]\n"
+                "        layers.append(ResidualSequence(*b))\n"
+                "    return nn.Sequential(*layers, nn.Linear(hidden_dims, 1), nn.Sigmoid())\n"),
             "built with add_module on an empty Sequential": (
                 "def make_residual_net(input_size, hidden_dims, fan_out_dims, n_blocks, batchnorm=False):\n"
                 "    net = nn.Sequential()\n"
