@@ -49,39 +49,11 @@ def activation_histograms(acts, title: str = "Activations per layer", xlim=(-3.0
     axes = [fig.add_subplot(grid[0, 0])]
     axes += [fig.add_subplot(grid[0, i], sharex=axes[0], sharey=axes[0]) for i in range(1, n)]
     edges = np.linspace(xlim[0], xlim[1], bins + 1)
-    width = edges[1] - edges[0]
-    xs = np.linspace(*xlim, 300)
-    normal = np.exp(-xs ** 2 / 2) / math.sqrt(2 * math.pi)
     means, stds = [], []
     for layer, (ax, a) in enumerate(zip(axes, arrays), start=1):
-        mean, std, zeros = _stats(a)
+        mean, std = _layer_panel(ax, a, layer, edges, ymax, max_values, reference)
         means.append(mean)
         stds.append(std)
-        sample = a[:max_values]
-        counts, _ = np.histogram(np.clip(sample[sample != 0.0], *xlim), bins=edges)
-        density = counts / (max(sample.size, 1) * width)
-        ax.stairs(np.minimum(density, ymax), edges, fill=True, color=OKABE_ITO[0], alpha=0.75,
-                  label="activations")
-        if zeros > 0:
-            ax.vlines(0.0, 0, ymax * zeros, color=OKABE_ITO[3], lw=2.5, label="exact zeros (height = share)")
-        if reference:
-            ax.plot(xs, normal, color=OKABE_ITO[7], lw=1.0, ls="--", label="N(0, 1)")
-        peak = density.max() if density.size else 0.0
-        if peak > ymax:
-            ax.annotate(f"peak {peak:.3g}\n(clipped)", xy=(edges[density.argmax()] + width / 2, ymax),
-                        xytext=(0.5, 0.62), textcoords="axes fraction", ha="center", fontsize=8,
-                        color=OKABE_ITO[3], arrowprops=dict(arrowstyle="->", color=OKABE_ITO[3], lw=0.8))
-        text = f"mean {mean:+.2g}\nstd {std:.2g}"
-        if zeros > 0:
-            text += "\nall zero" if zeros == 1 else f"\nzeros {zeros:.0%}"
-        ax.text(0.03, 0.97, text, transform=ax.transAxes, va="top", fontsize=8,
-                bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.8))
-        ax.set_title(f"layer {layer}", fontsize=10)
-        ax.set_xlabel("activation", fontsize=9)
-        ax.tick_params(labelsize=8)
-        ax.grid(False)
-        if layer > 1:
-            ax.tick_params(labelleft=False)
     axes[0].set_xlim(*xlim)
     axes[0].set_ylim(0, ymax * 1.02)
     axes[0].set_ylabel("density", fontsize=9)
@@ -92,6 +64,51 @@ def activation_histograms(acts, title: str = "Activations per layer", xlim=(-3.0
     fig.legend(list(handles.values()), list(handles), loc="upper left", ncol=len(handles), fontsize=9,
                bbox_to_anchor=(0.05, 0.955), frameon=False)
 
+    _summary_panel(fig, grid, means, stds)
+    fig.suptitle(title, y=0.995, fontsize=12)
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.09, top=0.84)
+    return fig
+
+
+def _layer_panel(ax, a: np.ndarray, layer: int, edges: np.ndarray, ymax: float, max_values: int,
+                 reference: bool) -> tuple[float, float]:
+    """One layer's histogram (clipped at ymax, exact zeros as a bar, N(0, 1) for reference); (mean, std)."""
+    xlim = (edges[0], edges[-1])
+    width = edges[1] - edges[0]
+    mean, std, zeros = _stats(a)
+    sample = a[:max_values]
+    counts, _ = np.histogram(np.clip(sample[sample != 0.0], *xlim), bins=edges)
+    density = counts / (max(sample.size, 1) * width)
+    ax.stairs(np.minimum(density, ymax), edges, fill=True, color=OKABE_ITO[0], alpha=0.75,
+              label="activations")
+    if zeros > 0:
+        ax.vlines(0.0, 0, ymax * zeros, color=OKABE_ITO[3], lw=2.5, label="exact zeros (height = share)")
+    if reference:
+        xs = np.linspace(*xlim, 300)
+        ax.plot(xs, np.exp(-xs ** 2 / 2) / math.sqrt(2 * math.pi), color=OKABE_ITO[7], lw=1.0, ls="--",
+                label="N(0, 1)")
+    peak = density.max() if density.size else 0.0
+    if peak > ymax:
+        ax.annotate(f"peak {peak:.3g}\n(clipped)", xy=(edges[density.argmax()] + width / 2, ymax),
+                    xytext=(0.5, 0.62), textcoords="axes fraction", ha="center", fontsize=8,
+                    color=OKABE_ITO[3], arrowprops=dict(arrowstyle="->", color=OKABE_ITO[3], lw=0.8))
+    text = f"mean {mean:+.2g}\nstd {std:.2g}"
+    if zeros > 0:
+        text += "\nall zero" if zeros == 1 else f"\nzeros {zeros:.0%}"
+    ax.text(0.03, 0.97, text, transform=ax.transAxes, va="top", fontsize=8,
+            bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.8))
+    ax.set_title(f"layer {layer}", fontsize=10)
+    ax.set_xlabel("activation", fontsize=9)
+    ax.tick_params(labelsize=8)
+    ax.grid(False)
+    if layer > 1:
+        ax.tick_params(labelleft=False)
+    return mean, std
+
+
+def _summary_panel(fig, grid, means: list, stds: list) -> None:
+    """Mean and std by layer, under the row of histograms."""
+    n = len(means)
     span = max(n // 2 + 1, min(n, 3))   # centred under the row, about half its width
     lo = (n - span) // 2
     summary = fig.add_subplot(grid[1, lo:lo + span])
@@ -106,9 +123,6 @@ def activation_histograms(acts, title: str = "Activations per layer", xlim=(-3.0
     summary.set_title("mean and std by layer", fontsize=10)
     summary.tick_params(labelsize=8)
     summary.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
-    fig.suptitle(title, y=0.995, fontsize=12)
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.09, top=0.84)
-    return fig
 
 
 def per_layer_lines(values: dict, ylabel: str, title: str, logy: bool = False, ax=None,

@@ -36,6 +36,7 @@ def _axes(ax, figsize=None):
     return ax
 
 
+# size: plotting options for the notebooks, each a keyword with a default
 def contour_with_path(f, x_hist=None, y_hist=None, xlim=(-4, 4), ylim=(-4, 4), ax=None,
                       title="Contours of f with the optimisation path", levels=30, label="path",
                       zlabel="f(x, y)"):
