@@ -72,18 +72,18 @@ def late_policy(course: Path) -> LateSubmissionPlugin:
     return AssignLatePenalties(config=cfg).plugin_class(config=cfg)
 
 
-def sync_due_dates(course: Path, names: list[str]) -> dict[str, str]:
-    """Write the configured due dates of these assignments into the gradebook; {ps: due date}."""
+def sync_due_dates(course: Path, names: list[str], db_url: str | None = None) -> dict[str, str]:
+    """Write the configured due dates of these assignments into the gradebook (db_url, default the
+    course's); {ps: due date}.  Without due dates the gradebook is not opened (nor created)."""
     from nbgrader.api import Gradebook
     from nbgrader.utils import parse_utc
 
     t = term(course)
-    written = {}
+    due = {ps: t.due_date(ps) for ps in names if t.due_date(ps)}
+    if not due:
+        return {}
     cfg = config.load(course)
-    with Gradebook(cfg.db_url, cfg.course_id) as gb:
-        for ps in names:
-            due = t.due_date(ps)
-            if due:
-                gb.update_or_create_assignment(ps, duedate=parse_utc(due))
-                written[ps] = due
-    return written
+    with Gradebook(db_url or cfg.db_url, cfg.course_id) as gb:
+        for ps, when in due.items():
+            gb.update_or_create_assignment(ps, duedate=parse_utc(when))
+    return due
