@@ -79,6 +79,11 @@ MUTANTS = {
             "exp(-softplus(-x))": _fn(_SIG, "return torch.exp(-F.softplus(-x))"),
             "scipy.special.expit on NumPy": _fn(
                 _SIG, "import scipy.special", "return torch.from_numpy(scipy.special.expit(x.detach().numpy()))"),
+            "clamps x in place before the naive formula": _fn(
+                _SIG, "x.clamp_(-500, 500)", "return 1 / (1 + torch.exp(-x))"),
+            "clips x to [-20, 20] (wrong far out, gradient 0 there)": _fn(
+                _SIG, "return 1 / (1 + torch.exp(-x.clamp(-20, 20)))"),
+            "softmax of (0, x)": _fn(_SIG, "return torch.softmax(torch.stack([torch.zeros_like(x), x]), dim=0)[1]"),
             "library sigmoid only for large |x|": _fn(
                 _SIG, "z = torch.exp(-torch.abs(x))", "mine = torch.where(x >= 0, 1 / (1 + z), z / (1 + z))",
                 "return torch.where(x.abs() > 30, torch.sigmoid(x), mine)"),
@@ -89,6 +94,11 @@ MUTANTS = {
                 _SIG, "e = torch.exp(torch.where(x >= 0, -x, x))",
                 "return torch.where(x >= 0, 1 / (1 + e), e / (1 + e))"),
             "exp(-logaddexp(0, -x))": _fn(_SIG, "return torch.exp(-torch.logaddexp(torch.zeros_like(x), -x))"),
+            "boolean masks into a new tensor": _fn(
+                _SIG, "out = torch.empty_like(x)", "pos = x >= 0", "e = torch.exp(x[~pos])",
+                "out[pos] = 1 / (1 + torch.exp(-x[pos]))", "out[~pos] = e / (1 + e)", "return out"),
+            "naive formula on x clamped to [-500, 500] (a new tensor)": _fn(
+                _SIG, "return 1 / (1 + torch.exp(-torch.clamp(x, -500, 500)))"),
         },
     },
     "relu": {
@@ -120,6 +130,9 @@ MUTANTS = {
             "missing minus sign": _fn(
                 _BCE, "p = torch.clamp(y_hat, 1e-7, 1 - 1e-7)",
                 "return (y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()"),
+            "clamped at 1e-3: a perfect prediction costs 1e-3": _fn(
+                _BCE, "p = torch.clamp(y_hat, 1e-3, 1 - 1e-3)",
+                "return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()"),
             "returns a Python float": _fn(
                 _BCE, "p = torch.clamp(y_hat, 1e-7, 1 - 1e-7)",
                 "return float(-(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean())"),
@@ -143,9 +156,11 @@ MUTANTS = {
             "torch.where on the label": _fn(
                 _BCE, "p = torch.where(y > 0.5, y_hat, 1 - y_hat).clamp(min=1e-6)",
                 "return -torch.log(p).mean()"),
-            "clamped at 5e-5 (the largest kind of clamp the tests accept)": _fn(
-                _BCE, "p = torch.clamp(y_hat, 5e-5, 1 - 5e-5)",
+            "clamped at 1e-4 (the largest eps the prose allows)": _fn(
+                _BCE, "p = torch.clamp(y_hat, 1e-4, 1 - 1e-4)",
                 "return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()"),
+            "log(y_hat + 1e-7): eps added inside the logs": _fn(
+                _BCE, "return -(y * torch.log(y_hat + 1e-7) + (1 - y) * torch.log(1 - y_hat + 1e-7)).mean()"),
         },
     },
     "sigmoid_backward": {
@@ -319,6 +334,10 @@ MUTANTS = {
                 "    q = p.clamp(1e-5, 1 - 1e-5)",
                 "    loss = -(y * torch.log(q) + (1 - y) * torch.log(1 - q)).mean()",
                 "    acc = ((p > 0.5).double() == y).double().mean()", "return float(loss), float(acc)"),
+            "own BCE with log(p + 1e-7)": _fn(
+                _EV, "with torch.no_grad():", "    p = network(x, params)",
+                "    loss = -(y * torch.log(p + 1e-7) + (1 - y) * torch.log(1 - p + 1e-7)).mean()",
+                "return loss.item(), ((p > 0.5).double() == y).double().mean().item()"),
             "BCE with logs clamped at log(5e-5)": _fn(
                 _EV, "with torch.no_grad():", "    p = network(x, params)",
                 "    lo = math.log(5e-5)",
@@ -340,6 +359,23 @@ MUTANTS = {
             "step along the gradient": _train(update=(
                 "            w += learning_rate * w.grad", "            b += learning_rate * b.grad",
                 "            w.grad = None", "            b.grad = None")),
+            "x and y shuffled with two different permutations": _fn(
+                _TE, "n = x.shape[0]", "x, y = x[torch.randperm(n)], y[torch.randperm(n)]",
+                "losses, accs = [], []",
+                "for start in range(0, n, batch_size):",
+                "    xb, yb = x[start:start + batch_size], y[start:start + batch_size]",
+                "    y_hat = network(xb, params)",
+                "    loss = bce_loss(yb, y_hat)",
+                "    loss.backward()",
+                "    with torch.no_grad():",
+                "        for w, b, _ in params:",
+                "            w -= learning_rate * w.grad",
+                "            b -= learning_rate * b.grad",
+                "            w.grad = None",
+                "            b.grad = None",
+                "    losses.append(loss.item())",
+                "    accs.append(((y_hat.detach() > 0.5).double() == yb).double().mean().item())",
+                "return float(np.mean(losses)), float(np.mean(accs))"),
             "learning rate divided by the batch size": _train(update=(
                 "            w -= learning_rate / batch_size * w.grad", "            b -= learning_rate / batch_size * b.grad",
                 "            w.grad = None", "            b.grad = None")),
@@ -394,6 +430,21 @@ MUTANTS = {
                 "    losses.append(float(loss))",
                 "    accs.append(float(((y_hat >= 0.5).double() == y[idx]).double().mean()))",
                 "return sum(losses) / len(losses), sum(accs) / len(accs)"),
+            "minibatch loss and accuracy from evaluate, sample-weighted mean": _fn(
+                _TE, "order = torch.randperm(len(x))", "total_loss = total_acc = 0.0",
+                "for start in range(0, len(x), batch_size):",
+                "    idx = order[start:start + batch_size]",
+                "    batch_loss, batch_acc = evaluate(params, x[idx], y[idx])",
+                "    bce_loss(y[idx], network(x[idx], params)).backward()",
+                "    with torch.no_grad():",
+                "        for w, b, _ in params:",
+                "            w.data -= learning_rate * w.grad",
+                "            b.data -= learning_rate * b.grad",
+                "            w.grad.zero_()",
+                "            b.grad.zero_()",
+                "    total_loss += batch_loss * len(idx)",
+                "    total_acc += batch_acc * len(idx)",
+                "return total_loss / len(x), total_acc / len(x)"),
         },
     },
     "hyperparameters": {
@@ -401,7 +452,8 @@ MUTANTS = {
             "learning rate far too small": "learning_rate = 0.001\nbatch_size = 32\nepochs = 20\n",
             "learning rate far too large": "learning_rate = 5.0\nbatch_size = 32\nepochs = 20\n",
             "one epoch of full-batch descent": "learning_rate = 0.1\nbatch_size = 898\nepochs = 1\n",
-            "too many updates (batch size 1, 10 epochs)": "learning_rate = 0.01\nbatch_size = 1\nepochs = 10\n",
+            # (batch 16 rather than 1: as over the limit, and the notebook's runs with it stay quick)
+            "too many updates (batch size 16, 60 epochs: 3420)": "learning_rate = 0.1\nbatch_size = 16\nepochs = 60\n",
         },
         "right": {
             "larger rate, larger batches": "learning_rate = 0.3\nbatch_size = 64\nepochs = 15\n",
@@ -459,6 +511,10 @@ MUTANTS = {
             "forgets the bias b": _fn(
                 _ST, "w1, c, w2, b = tent_params()", "h = np.asarray(x, dtype=float)",
                 "for _ in range(k):", "    h = np.maximum(h[:, None] * w1 + c, 0) @ w2", "return h"),
+            "copies the tent's numbers instead of calling tent_params()": _fn(
+                _ST, "w1, c, w2, b = np.ones(3), np.array([0.0, -0.5, -1.0]), np.array([2.0, -4.0, 2.0]), 0.0",
+                "h = np.asarray(x, dtype=float)",
+                "for _ in range(k):", "    h = np.maximum(h[:, None] * w1 + c, 0) @ w2 + b", "return h"),
             "closed form, not a network of tent_params()": _fn(
                 _ST, "x = np.asarray(x, dtype=float)", "y = 2.0 ** (k - 1) * x",
                 "return np.where((x >= 0) & (x <= 1), 2 * np.abs(y - np.round(y)), 0.0)"),
