@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # System packages, by purpose: install only what a command needs.
 #   --grading   bubblewrap     runs each student's kernel in a sandbox while grading
-#                              (dlcourse/grading/sandbox.py): `make grade`, `make demo`, `make bench`
+#                              (dlcourse/grading/sandbox/): `make grade`, `make demo`, `make bench`
 #   --pdf       chromium       headless browser that prints the notebook's HTML to PDF
 #                              (an installed Google Chrome or Chromium does as well)
 #               poppler-utils  pdftotext / pdftoppm, used by the tests to check the PDF

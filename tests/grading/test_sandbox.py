@@ -1,14 +1,18 @@
-"""Sandboxed grading kernels (dlcourse/grading/sandbox.py): what student code can and cannot reach.
+"""Sandboxed grading kernels (dlcourse/grading/sandbox/): what student code can and cannot reach, and
+what it can use.
 
-A kernel started by SandboxedKernelManager in a folder laid out like a course
-must not read source/, the gradebook or another student's folder, nor reach
-the network, nor write the Python environment, utils/ or datasets/; it can
-use its own folder, numpy, torch, utils and datasets/; a memory bomb is a
-MemoryError; a loop that ignores SIGINT is still stopped.  Then a real
-`nbgrader autograde` and `nbgrader validate` with the course's config: a
-sandboxed hand-in cannot read source/ or the gradebook; without a sandbox
-both stop unless allowed, and then the same hand-in does read source/
-(tests/grading/test_hostile.py shows the sandboxed autograde in more detail).
+A kernel started through the course's kernel provisioner (the "course-sandbox" kernel spec) in a
+folder laid out like a course must not read source/, the gradebook or another student's folder,
+nor reach the network, nor write the Python environment, utils/ or datasets/; it can use its own
+folder, numpy, torch, utils and datasets/; a memory bomb is a MemoryError; processes/threads, CPU
+and disk are capped (where the machine offers cgroups: this one has v1); its files come back from
+its capped folder, regular files only; no process it started outlives it; without cgroups it
+starts all the same, with a one-line warning; a loop that ignores SIGINT is still stopped.  The
+up-front probe starts the kernel the jobs start.  Then a real `nbgrader autograde` and
+`nbgrader validate` with the course's config: a sandboxed hand-in cannot read source/ or the
+gradebook; without a sandbox both stop unless allowed, and then the same hand-in does read
+source/; a course whose .venv is a symlink grades (tests/grading/test_hostile.py shows the
+sandboxed autograde, and the caps under real attacks, in more detail).
 """
 from __future__ import annotations
 

@@ -51,19 +51,22 @@ def submitted(db_url: str, course_id: str, ps: str) -> set[str]:
 
 def make_template(db_url: str, course_id: str) -> bytes:
     """A fresh SQLite gradebook with the structure rows of `db_url` (no submissions): its bytes."""
-    from nbgrader.api import Base, Gradebook
-    from sqlalchemy import create_engine, text
+    from nbgrader.api import Base, Gradebook, get_alembic_version
+    from sqlalchemy import create_engine, inspect, text
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "template.db"
         url = f"sqlite:///{path}"
         src, dst = create_engine(db_url), create_engine(url)
         # The schema, and the alembic stamp copied from the course gradebook: a new
-        # Gradebook() would find the stamp by running the `alembic` command (~2 s).
+        # Gradebook() would find the stamp by running the `alembic` command (~2 s) -- done here
+        # only for a gradebook that has none (made by a Gradebook() that could not run alembic).
         Base.metadata.create_all(dst)
         tables = [t for t in Base.metadata.sorted_tables if t.name in STRUCTURE]
+        stamped = inspect(src).has_table("alembic_version")
         with src.connect() as s, dst.begin() as d:
-            stamp = s.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+            stamp = (s.execute(text("SELECT version_num FROM alembic_version")).scalars().all() if stamped
+                     else [get_alembic_version()])
             d.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
             for v in stamp:
                 d.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": v})

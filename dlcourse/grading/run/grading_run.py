@@ -102,8 +102,8 @@ class GradingRun:
         return jobs
 
     def start_workers(self, n_jobs: int) -> None:
-        """The workers, and the sandbox check (in the background while they start: `grade` waits
-        for it before sending any job)."""
+        """The workers, and the sandbox check (in the background while they start and take
+        their first jobs: `grade` waits for it before it writes or reports anything)."""
         self.sandbox = SandboxCheck(self.course, self.client)
         if self.client is not None:
             self.workers = DaskWorkers(self.client)
@@ -117,17 +117,18 @@ class GradingRun:
         from nbgrader.api import Gradebook
         from tqdm.auto import tqdm
 
-        self.sandbox.wait()
         G.ensure_assignment(self.course, self.ps, self.db_url, self.course_id)
         template = G.make_template(self.db_url, self.course_id)
         for job in jobs:
             job.template, job.tmp_root = template, self.tmp_root
-        print(f"{self.ps}: grading {len(jobs)} hand-in(s) on {self.workers.describe()}", flush=True)
+        self.workers.start(jobs)
         self.outcome.timings["setup"] = time.perf_counter() - self.t0
+        self.sandbox.wait()  # GradingError: kernels cannot start here; the first jobs die unwritten
+        print(f"{self.ps}: grading {len(jobs)} hand-in(s) on {self.workers.describe()}", flush=True)
         bar = tqdm(total=len(jobs), desc=f"grading {self.ps}", unit="hand-in", disable=not self.options.progress)
         try:
             with Gradebook(self.db_url, self.course_id) as gb:
-                for job, result in self.workers.run(jobs):
+                for job, result in self.workers.results():
                     t = time.perf_counter()
                     with signals.write():
                         self.write(gb, job, result)

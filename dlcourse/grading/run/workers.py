@@ -1,6 +1,6 @@
 """Where grading jobs run: local worker processes of our own, or a Dask cluster.
 
-Both take jobs (run/job.py) and yield (job, result) as results come in.
+Both take jobs (run/job.py, `start`) and yield (job, result) as results come in (`results`).
 
 LocalWorkers: one process per worker, spawned at once (they import nbgrader while the
 grader prepares the jobs), one job at a time each, over a pipe of its own.  So a worker that
@@ -78,27 +78,38 @@ class LocalWorkers:
         self.ctx = mp.get_context("spawn")
         self.workers = [_Worker(self.ctx) for _ in range(n)]
         self.notice, self.attempts = notice, attempts
+        self.queue: deque[Job] = deque()
+        self.tries: dict[str, int] = {}
 
     def describe(self) -> str:
         return f"{len(self.workers)} local worker(s)"
 
-    def run(self, jobs: list[Job]) -> Iterator[tuple[Job, Result]]:
+    def start(self, jobs: list[Job]) -> None:
+        """Send the first jobs to the workers now; the rest as workers become free (`results`)."""
+        self.queue, self.tries = deque(jobs), {}
+        self._dispatch([])
+
+    def _dispatch(self, done: list) -> None:
+        """A job to every idle worker (a worker that died idle is replaced first)."""
+        for i, w in enumerate(self.workers):
+            if w.job is None and self.queue:
+                if not w.process.is_alive():
+                    w.conn.close()
+                    w = self.workers[i] = _Worker(self.ctx)
+                w.job = self.queue.popleft()
+                self.tries[w.job.student] = self.tries.get(w.job.student, 0) + 1
+                try:
+                    w.conn.send(w.job)
+                except OSError:  # it died as the job was sent
+                    done.append((w.job, self._replace(w)))
+
+    def results(self) -> Iterator[tuple[Job, Result]]:
+        """(job, result) as they come in; a job whose worker died is sent again (or fails)."""
         from multiprocessing.connection import wait
 
-        queue, tries = deque(jobs), {}
-        while queue or any(w.job for w in self.workers):
+        while self.queue or any(w.job for w in self.workers):
             done = []
-            for i, w in enumerate(self.workers):
-                if w.job is None and queue:
-                    if not w.process.is_alive():  # died while idle: replaced, nothing lost
-                        w.conn.close()
-                        w = self.workers[i] = _Worker(self.ctx)
-                    w.job = queue.popleft()
-                    tries[w.job.student] = tries.get(w.job.student, 0) + 1
-                    try:
-                        w.conn.send(w.job)
-                    except OSError:  # it died as the job was sent
-                        done.append((w.job, self._replace(w)))
+            self._dispatch(done)
             busy = [w for w in self.workers if w.job]
             ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy])) if busy else set()
             for w in busy:
@@ -107,11 +118,11 @@ class LocalWorkers:
             for job, result in done:  # (job, its result or None: its worker died)
                 if result is not None:
                     yield job, result
-                elif tries[job.student] < self.attempts:
+                elif self.tries[job.student] < self.attempts:
                     self.notice(f"    {job.student}/{job.ps}: {WORKER_DIED}; grading it again")
-                    queue.appendleft(job)
+                    self.queue.appendleft(job)
                 else:
-                    yield job, Result(job.student, failure=f"{WORKER_DIED} ({tries[job.student]} times)")
+                    yield job, Result(job.student, failure=f"{WORKER_DIED} ({self.tries[job.student]} times)")
 
     def _receive(self, w: _Worker) -> Result | None:
         """The worker's result, or None if it died (then a fresh worker takes its place)."""
@@ -153,18 +164,21 @@ class DaskWorkers:
 
     def __init__(self, client):
         self.client = client
+        self.futures: dict = {}
 
     def describe(self) -> str:
         n = len(self.client.scheduler_info().get("workers", {}))
         return f"Dask cluster {self.client.scheduler.address} ({n} workers)"
 
-    def run(self, jobs: list[Job]) -> Iterator[tuple[Job, Result]]:
+    def start(self, jobs: list[Job]) -> None:
+        self.futures = {self.client.submit(grade_handin, job, key=f"grade-{job.ps}-{job.student}-{job.digest[:12]}",
+                                           pure=False): job for job in jobs}
+
+    def results(self) -> Iterator[tuple[Job, Result]]:
         from distributed import as_completed
 
-        futures = {self.client.submit(grade_handin, job, key=f"grade-{job.ps}-{job.student}-{job.digest[:12]}",
-                                      pure=False): job for job in jobs}
-        for fut in as_completed(futures):
-            job = futures[fut]
+        for fut in as_completed(self.futures):
+            job = self.futures[fut]
             try:
                 yield job, fut.result()
             except Exception as exc:  # noqa: BLE001  (the job crashed on every worker Dask tried)
