@@ -1,5 +1,5 @@
 # Deep Learning from the Ground Up -- course commands.
-# Every target sets itself up: a virtualenv in .venv with pinned packages,
+# Every target sets itself up: a virtualenv in .venv with the locked packages (requirements/dev.lock),
 # and the MNIST files in datasets/mnist.
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
@@ -12,7 +12,7 @@ ps    ?=
 
 setup: $(VENV) $(DATA)
 
-$(VENV): requirements.txt pyproject.toml
+$(VENV): requirements/dev.lock pyproject.toml
 	bash scripts/setup_env.sh
 
 $(DATA): $(VENV) datasets/mnist/SHA256SUMS

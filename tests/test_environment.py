@@ -17,13 +17,54 @@ def _run(*args) -> tuple[int, str]:
     return proc.returncode, ANSI.sub("", proc.stdout + proc.stderr)
 
 
-def test_requirements_are_all_pinned():
-    lines = [l.strip() for l in (ROOT / "requirements.txt").read_text().splitlines()
-             if l.strip() and not l.startswith("#")]
-    loose = [l for l in lines if not re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[A-Za-z0-9_.+\-]+", l)]
-    assert not loose, f"unpinned requirements: {loose}"
-    assert "torch==2.13.0" in lines
-    assert not any(l.lower().startswith("torchvision") for l in lines)
+def _lock(group: str) -> dict[str, tuple[str, list[str]]]:
+    """{name: (version, hashes)} of requirements/<group>.lock."""
+    entries, name = {}, None
+    for line in (ROOT / "requirements" / f"{group}.lock").read_text().splitlines():
+        pin = re.match(r"^([A-Za-z0-9_.\-]+)==(\S+)", line)
+        if pin:
+            name = pin.group(1).lower().replace("_", "-")
+            entries[name] = (pin.group(2), [])
+        elif name and "--hash=sha256:" in line:
+            entries[name][1].append(line.split("--hash=sha256:")[1].split()[0])
+    return entries
+
+
+def _group(name: str) -> list[str]:
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    return [re.split(r"[=<>\[; ]", r)[0].lower().replace("_", "-") for r in extras[name]]
+
+
+def test_locks_pin_every_package_with_hashes():
+    """Each group's lock (scripts/lock.sh) pins every package, direct or not, with its hashes; the
+    groups add up (grader = student + grader, dev = all); torch is the CPU build of 2.13.0 and
+    torchvision is nowhere."""
+    locks = {g: _lock(g) for g in ("student", "grader", "dev")}
+    for group, lock in locks.items():
+        unhashed = [n for n, (_, hashes) in lock.items() if not hashes]
+        assert not unhashed, f"{group}.lock: no hash for {unhashed}"
+        assert lock["torch"][0] == "2.13.0+cpu" and "torchvision" not in lock
+    wanted = {"student": ["student"], "grader": ["student", "grader"], "dev": ["student", "grader", "dev"]}
+    for group, groups in wanted.items():
+        missing = [n for g in groups for n in _group(g) if n not in locks[group]]
+        assert not missing, f"{group}.lock lacks {missing}: run scripts/lock.sh"
+    # (some of the grader group are also nbgrader's own dependencies, SQLAlchemy: those stay)
+    for group, absent in (("student", ["dask", "distributed", "psycopg2-binary", "pytest", "playwright"]),
+                          ("grader", _group("dev"))):
+        carried = [n for n in absent if n in locks[group]]
+        assert not carried, f"{group}.lock carries {carried}"
+
+
+def test_the_environment_is_the_lock():
+    """What set-up installed (scripts/setup_env.sh: requirements/dev.lock) is what this runs in."""
+    from importlib import metadata
+
+    installed = {d.metadata["Name"].lower().replace("_", "-"): d.version for d in metadata.distributions()}
+    drift = {n: (v, installed.get(n)) for n, (v, _) in _lock("dev").items()
+             if n not in ("pip", "setuptools", "wheel") and installed.get(n) != v}
+    assert not drift, f"installed versions differ from requirements/dev.lock (make setup): {drift}"
 
 
 def test_key_versions():
