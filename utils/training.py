@@ -146,7 +146,7 @@ def layer_gradient_norms(model, x, y, loss_fn) -> list:
     a copy of a network you go on using).  Provided for ps3's comparison grids; ps4's students
     write their own.
     """
-    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    linears = [layer for layer in model.modules() if isinstance(layer, nn.Linear)]
     if not linears:
         return []
     grads = torch.autograd.grad(loss_fn(model(x), y), [m.weight for m in linears], allow_unused=True)

@@ -94,12 +94,14 @@ def test_no_hidden_test_line_in_any_kit_file(kit):
     for path in folder.rglob("*"):
         if path.is_file():
             text = path.read_text(encoding="utf-8", errors="replace")
-            for marker in ("BEGIN HIDDEN TESTS", "BEGIN SOLUTION"):
-                assert marker not in text, f"{path.relative_to(folder)} contains {marker}"
             if path.suffix == ".ipynb":
                 text = "\n".join(c.source for c in nbformat.reads(text, as_version=4).cells)
-            # whole lines (a hidden line can be the start of a longer visible one)
-            leaked = secret & {line.strip() for line in text.splitlines()}
+            # whole lines (a hidden line can be the start of a longer visible one; dlcourse/cells.py,
+            # which the kit carries, names the markers inside its text, never as a line of their own)
+            lines = {line.strip() for line in text.splitlines()}
+            for marker in ("### BEGIN HIDDEN TESTS", "### BEGIN SOLUTION", "### END HIDDEN TESTS"):
+                assert marker not in lines, f"{path.relative_to(folder)} contains {marker}"
+            leaked = secret & lines
             assert not leaked, f"{path.relative_to(folder)} holds hidden-test lines: {sorted(leaked)[:3]}"
 
 
