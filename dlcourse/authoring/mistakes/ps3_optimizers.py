@@ -235,6 +235,21 @@ MUTANTS = {
                 "                else:\n"
                 "                    self.state[p].mul_(self.mu).add_(g)\n"
                 "                p.sub_(self.lr * self.state[p])\n"),
+            "subclass of torch.optim.Optimizer, velocity in self.state, float32 state never kept": (
+                "class SGDMomentum(torch.optim.Optimizer):\n"
+                "    def __init__(self, parameters, lr=0.1, momentum=0.9, weight_decay=0.0):\n"
+                "        super().__init__(parameters, dict(lr=lr, momentum=momentum, weight_decay=weight_decay))\n"
+                "    @torch.no_grad()\n"
+                "    def step(self):\n"
+                "        for group in self.param_groups:\n"
+                "            for p in group['params']:\n"
+                "                if p.grad is None:\n"
+                "                    continue\n"
+                "                g = p.grad + group['weight_decay'] * p\n"
+                "                v = self.state[p].get('v', torch.zeros(p.shape))\n"
+                "                v = group['momentum'] * v + g\n"
+                "                self.state[p]['v'] = v\n"
+                "                p.sub_(group['lr'] * v)\n"),
         },
     },
     "grad_stats": {
