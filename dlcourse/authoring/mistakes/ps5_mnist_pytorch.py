@@ -10,6 +10,21 @@ _MLP_HEAD = (
 
 _TRAIN_HEAD = "def train_loop(dataloader, model, loss_fn, optimizer):\n"
 _TEST_HEAD = "def test_loop(dataloader, model, loss_fn):\n"
+_CNN_HEAD = (
+    "class CNN(nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+)
+
+
+def _cnn(conv1="nn.Conv2d(1, 16, kernel_size=3, padding=1)", conv2="nn.Conv2d(16, 32, kernel_size=3, padding=1)",
+         act1="nn.ReLU()", act2="nn.ReLU()", pool="nn.MaxPool2d(2)", tail="nn.Dropout(0.25), nn.Linear(32 * 7 * 7, 10)"):
+    """A Sequential CNN with the given pieces (the reference when called without arguments)."""
+    return _CNN_HEAD + (
+        f"        self.features = nn.Sequential({conv1}, {act1}, {pool}, {conv2}, {act2}, {pool})\n"
+        f"        self.classifier = nn.Sequential(nn.Flatten(), {tail})\n"
+        "    def forward(self, x):\n"
+        "        return self.classifier(self.features(x))\n")
 
 MUTANTS = {
     "MLP": {
@@ -114,6 +129,16 @@ MUTANTS = {
                 "        optimizer.step()\n"
                 "        total += loss.item()\n"
                 "    return total / len(dataloader)\n"),
+            "plain mean of the batch losses (the last, smaller batch over-weighted)": _TRAIN_HEAD + (
+                "    model.train()\n"
+                "    total = 0.0\n"
+                "    for X, y in dataloader:\n"
+                "        loss = loss_fn(model(X), y)\n"
+                "        optimizer.zero_grad()\n"
+                "        loss.backward()\n"
+                "        optimizer.step()\n"
+                "        total += loss.item()\n"
+                "    return total / len(dataloader)\n"),
             "zero_grad between backward and step (never moves)": _TRAIN_HEAD + (
                 "    model.train()\n"
                 "    total = 0.0\n"
@@ -137,9 +162,9 @@ MUTANTS = {
                 "        total += loss.item() * len(y)\n"
                 "        n += len(y)\n"
                 "    return total / n\n"),
-            "model.zero_grad(set_to_none=True), tensor mean returned": _TRAIN_HEAD + (
+            "model.zero_grad(set_to_none=True), weighted tensor mean returned": _TRAIN_HEAD + (
                 "    model.train()\n"
-                "    losses = []\n"
+                "    losses, sizes = [], []\n"
                 "    for batch, (X, y) in enumerate(dataloader):\n"
                 "        model.zero_grad(set_to_none=True)\n"
                 "        pred = model(X)\n"
@@ -147,7 +172,19 @@ MUTANTS = {
                 "        loss.backward()\n"
                 "        optimizer.step()\n"
                 "        losses.append(loss.detach())\n"
-                "    return torch.stack(losses).mean()\n"),
+                "        sizes.append(X.shape[0])\n"
+                "    sizes = torch.tensor(sizes, dtype=torch.float32)\n"
+                "    return (torch.stack(losses) * sizes).sum() / sizes.sum()\n"),
+            "divides by len(dataloader.dataset)": _TRAIN_HEAD + (
+                "    model.train()\n"
+                "    total = 0.0\n"
+                "    for X, y in dataloader:\n"
+                "        optimizer.zero_grad()\n"
+                "        loss = loss_fn(model(X), y)\n"
+                "        loss.backward()\n"
+                "        optimizer.step()\n"
+                "        total += loss.item() * X.size(0)\n"
+                "    return total / len(dataloader.dataset)\n"),
         },
     },
     "test_loop": {
@@ -188,6 +225,16 @@ MUTANTS = {
                 "            total += loss_fn(pred, y).item()\n"
                 "            accs.append((pred.argmax(1) == y).float().mean().item())\n"
                 "    return total / len(dataloader), sum(accs) / len(accs)\n"),
+            "loss: plain mean of the batch losses": _TEST_HEAD + (
+                "    model.eval()\n"
+                "    total, correct, n = 0.0, 0, 0\n"
+                "    with torch.no_grad():\n"
+                "        for X, y in dataloader:\n"
+                "            pred = model(X)\n"
+                "            total += loss_fn(pred, y).item()\n"
+                "            correct += (pred.argmax(1) == y).sum().item()\n"
+                "            n += len(y)\n"
+                "    return total / len(dataloader), correct / n\n"),
             "accuracy in percent": _TEST_HEAD + (
                 "    model.eval()\n"
                 "    total, correct = 0.0, 0\n"
@@ -214,14 +261,70 @@ MUTANTS = {
                 "    @torch.no_grad()\n"
                 "    def run():\n"
                 "        model.eval()\n"
-                "        losses, correct, n = [], 0, 0\n"
+                "        loss_sum, correct, n = 0.0, 0, 0\n"
                 "        for X, y in dataloader:\n"
                 "            out = model(X)\n"
-                "            losses.append(loss_fn(out, y).item())\n"
+                "            loss_sum += float(loss_fn(out, y)) * len(y)\n"
                 "            correct += int((out.argmax(-1) == y).sum())\n"
                 "            n += len(y)\n"
-                "        return sum(losses) / len(losses), correct / n\n"
+                "        return loss_sum / n, correct / n\n"
                 "    return run()\n"),
+        },
+    },
+    "CNN": {
+        "wrong": {
+            "5x5 kernels without padding (28 -> 24 -> 12 -> 8 -> 4)": _cnn(
+                conv1="nn.Conv2d(1, 16, kernel_size=5)", conv2="nn.Conv2d(16, 32, kernel_size=5)",
+                tail="nn.Dropout(0.25), nn.Linear(32 * 4 * 4, 10)"),
+            "3x3 kernels without padding (28 -> 26 -> 13 -> 11 -> 5)": _cnn(
+                conv1="nn.Conv2d(1, 16, kernel_size=3)", conv2="nn.Conv2d(16, 32, kernel_size=3)",
+                tail="nn.Dropout(0.25), nn.Linear(32 * 5 * 5, 10)"),
+            "ReLU after the second conv forgotten": _cnn(act2="nn.Identity()"),
+            "average pooling instead of max-pooling": _cnn(pool="nn.AvgPool2d(2)"),
+            "no dropout": _cnn(tail="nn.Linear(32 * 7 * 7, 10)"),
+            "softmax on the output (double softmax with CrossEntropyLoss)": _cnn(
+                tail="nn.Dropout(0.25), nn.Linear(32 * 7 * 7, 10), nn.Softmax(dim=1)"),
+            "channels 32 then 16": _cnn(
+                conv1="nn.Conv2d(1, 32, kernel_size=3, padding=1)", conv2="nn.Conv2d(32, 16, kernel_size=3, padding=1)",
+                tail="nn.Dropout(0.25), nn.Linear(16 * 7 * 7, 10)"),
+            "F.dropout without training=self.training (dropout also in eval mode)": _CNN_HEAD + (
+                "        self.conv1 = nn.Conv2d(1, 16, 3, padding=1)\n"
+                "        self.conv2 = nn.Conv2d(16, 32, 3, padding=1)\n"
+                "        self.fc = nn.Linear(1568, 10)\n"
+                "    def forward(self, x):\n"
+                "        x = nn.functional.max_pool2d(torch.relu(self.conv1(x)), 2)\n"
+                "        x = nn.functional.max_pool2d(torch.relu(self.conv2(x)), 2)\n"
+                "        return self.fc(nn.functional.dropout(x.flatten(1), 0.25))\n"),
+        },
+        "right": {
+            "pool before ReLU (they commute), one nn.Sequential": _CNN_HEAD + (
+                "        self.net = nn.Sequential(\n"
+                "            nn.Conv2d(1, 16, 3, padding=1), nn.MaxPool2d(2), nn.ReLU(),\n"
+                "            nn.Conv2d(16, 32, 3, padding=1), nn.MaxPool2d(2), nn.ReLU(),\n"
+                "            nn.Flatten(), nn.Dropout(p=0.25), nn.Linear(1568, 10))\n"
+                "    def forward(self, x):\n"
+                "        return self.net(x)\n"),
+            "functional ReLU, pooling and dropout (training=self.training), view to flatten": _CNN_HEAD + (
+                "        self.conv1 = nn.Conv2d(1, 16, kernel_size=(3, 3), padding=\"same\")\n"
+                "        self.conv2 = nn.Conv2d(16, 32, kernel_size=(3, 3), padding=\"same\")\n"
+                "        self.fc = nn.Linear(32 * 7 * 7, 10)\n"
+                "    def forward(self, x):\n"
+                "        x = x.view(-1, 1, 28, 28)\n"
+                "        x = nn.functional.max_pool2d(nn.functional.relu(self.conv1(x)), kernel_size=2)\n"
+                "        x = nn.functional.max_pool2d(nn.functional.relu(self.conv2(x)), kernel_size=2)\n"
+                "        x = nn.functional.dropout(x.view(x.size(0), -1), p=0.25, training=self.training)\n"
+                "        return self.fc(x)\n"),
+            "one ReLU module shared by both convs": _CNN_HEAD + (
+                "        self.conv1 = nn.Conv2d(1, 16, 3, padding=1)\n"
+                "        self.conv2 = nn.Conv2d(16, 32, 3, padding=1)\n"
+                "        self.relu = nn.ReLU()\n"
+                "        self.pool = nn.MaxPool2d(2, 2)\n"
+                "        self.drop = nn.Dropout(0.25)\n"
+                "        self.out = nn.Linear(1568, 10)\n"
+                "    def forward(self, x):\n"
+                "        x = self.pool(self.relu(self.conv1(x)))\n"
+                "        x = self.pool(self.relu(self.conv2(x)))\n"
+                "        return self.out(self.drop(torch.flatten(x, 1)))\n"),
         },
     },
 }
