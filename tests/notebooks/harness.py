@@ -189,11 +189,12 @@ class NotebookSession:
                 self.execute(self.cells[gid].source)
 
     # -- one mistake, one penalty -----------------------------------------
-    def downstream(self, solution_id: str) -> list[int]:
+    def downstream(self, solution_id: str, every_cell: bool = False) -> list[int]:
         """Indices (into self.nb.cells) of the code cells after a solution cell that use what it
         defines, directly or through names defined from it (a function calling it, a model
         trained with it, ...), in notebook order: what a real run of the notebook would
-        compute differently if that answer changed."""
+        compute differently if that answer changed.  Only those that feed a test, unless
+        every_cell (plots and printouts too)."""
         cells = self.nb.cells
         start = next(i for i, c in enumerate(cells) if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == solution_id)
         dirty = set(cell_names(cells[start].source)[0])
@@ -205,7 +206,7 @@ class NotebookSession:
             if referenced & dirty:
                 out.append(i)
                 dirty |= assigned
-        return self._feeding_tests(out)
+        return out if every_cell else self._feeding_tests(out)
 
     def _feeding_tests(self, indices: list[int]) -> list[int]:
         """Of these cells, the test cells and the cells whose results a later one of them reads
@@ -222,16 +223,20 @@ class NotebookSession:
                 needed_names |= referenced
         return keep[::-1]
 
-    def try_answer_everywhere(self, solution_id: str, code: str) -> list[CellResult]:
+    def try_answer_everywhere(self, solution_id: str, code: str, every_cell: bool = False) -> list[CellResult]:
         """Swap `code` in for a solution cell and re-run every later cell that depends on it
         (`downstream`), as a real run of the notebook would; score every test cell among them.
+        every_cell: also the cells no test reads (plots, printouts), each of which fails (a
+        result worth 1 point, 0 scored) if it shows an error.
 
         The reference is put back lazily: the next call for the *same* cell needs no restore
         (it re-runs the same downstream cells over its own answer), anything else restores first
         (the reference answer, then the same downstream cells)."""
         if self._pending and self._pending[0] != solution_id:
             self.restore()
-        again = self.downstream(solution_id)
+        again = self.downstream(solution_id, every_cell)
+        if self._pending and self._pending[1] != again:
+            self.restore()
         self._pending = (solution_id, again)
         results = []
         try:
@@ -242,6 +247,10 @@ class NotebookSession:
                 gid = cell.metadata.get("nbgrader", {}).get("grade_id")
                 if gid in self.cells and self.cells[gid].metadata["nbgrader"].get("grade"):
                     results.append(self.grade(gid, outputs))
+                elif every_cell and not passed(outputs):
+                    results.append(CellResult(f"cell {i} ({gid or 'provided'})", 0.0, 1.0, outputs))
+            if every_cell:
+                self.execute("__import__('matplotlib.pyplot').pyplot.close('all')")
         except BaseException:
             self.restore()
             raise

@@ -92,6 +92,18 @@ def test_one_mistake_one_penalty(path, cell_id, code, tests, replay):
     assert not leaked, f"a wrong {cell_id} also costs points elsewhere: " + _summary(leaked)
 
 
+@pytest.mark.parametrize("path,cell_id,code,tests,replay",
+                         [c for c in _cases("right") if not c.values[3]])  # (entries scoped to some tests are not answers)
+def test_right_answer_runs_through_the_notebook(path, cell_id, code, tests, replay):
+    """A correct answer written differently (a NumPy array where a tensor would do, another
+    dtype, ...) keeps full marks in every later test cell, and every later cell that uses it --
+    plots and printouts included -- runs without an error, as Run All would."""
+    s = session(path)
+    results = s.try_answer_everywhere(cell_id, code, every_cell=True)
+    failed = [r for r in results if r.failed]
+    assert not failed, f"correct alternative for {cell_id} breaks a later cell: " + _summary(failed)
+
+
 UNGRADED_PREFIX = "grid_"
 
 
