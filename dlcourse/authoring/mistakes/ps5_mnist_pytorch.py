@@ -314,6 +314,15 @@ MUTANTS = {
                 "        x = nn.functional.max_pool2d(nn.functional.relu(self.conv2(x)), kernel_size=2)\n"
                 "        x = nn.functional.dropout(x.view(x.size(0), -1), p=0.25, training=self.training)\n"
                 "        return self.fc(x)\n"),
+            "layers defined out of order (linear, then conv2, then conv1)": _CNN_HEAD + (
+                "        self.fc = nn.Linear(1568, 10)\n"
+                "        self.conv2 = nn.Conv2d(16, 32, 3, padding=1)\n"
+                "        self.conv1 = nn.Conv2d(1, 16, 3, padding=1)\n"
+                "        self.drop = nn.Dropout(0.25)\n"
+                "    def forward(self, x):\n"
+                "        x = nn.functional.max_pool2d(torch.relu(self.conv1(x)), 2)\n"
+                "        x = nn.functional.max_pool2d(torch.relu(self.conv2(x)), 2)\n"
+                "        return self.fc(self.drop(x.flatten(1)))\n"),
             "one ReLU module shared by both convs": _CNN_HEAD + (
                 "        self.conv1 = nn.Conv2d(1, 16, 3, padding=1)\n"
                 "        self.conv2 = nn.Conv2d(16, 32, 3, padding=1)\n"
