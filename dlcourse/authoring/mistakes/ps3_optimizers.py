@@ -105,6 +105,23 @@ def _best(net, opt, epochs=6, batch=64):
 MUTANTS = {
     "SimpleGradientDescent": {
         "wrong": {
+            # the hidden test's parameter that never gets a gradient: with weight decay it must not move
+            "parameters without a gradient decayed (None treated as a zero gradient)": (
+                "class SimpleGradientDescent:\n"
+                "    def __init__(self, parameters, lr=0.1, weight_decay=0.0):\n"
+                "        self.params = list(parameters)\n"
+                "        self.lr, self.weight_decay = lr, weight_decay\n"
+                "    def zero_grad(self):\n"
+                "        for p in self.params:\n"
+                "            p.grad = None\n"
+                "    @torch.no_grad()\n"
+                "    def step(self):\n"
+                "        for p in self.params:\n"
+                "            g = p.grad if p.grad is not None else torch.zeros_like(p)\n"
+                "            p -= self.lr * (g + self.weight_decay * p)\n"),
+            "zero_grad creates zero gradients for every parameter (unused ones then decayed)": _sgd(
+                "                p -= self.lr * (p.grad + self.weight_decay * p)\n",
+                zero="    def zero_grad(self):\n        for p in self.params:\n            p.grad = torch.zeros_like(p)\n"),
             "weight decay not scaled by lr": _sgd("                p -= self.lr * p.grad + self.weight_decay * p\n"),
             "weight decay with the wrong sign": _sgd("                p -= self.lr * (p.grad - self.weight_decay * p)\n"),
             "keeps the generator (exhausted after one pass)": _sgd(
@@ -176,6 +193,21 @@ MUTANTS = {
     },
     "SGDMomentum": {
         "wrong": {
+            "parameters without a gradient decayed through the velocity (None treated as zero)": (
+                "class SGDMomentum:\n"
+                "    def __init__(self, parameters, lr=0.1, momentum=0.9, weight_decay=0.0):\n"
+                "        self.params = list(parameters)\n"
+                "        self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay\n"
+                "        self.v = [torch.zeros_like(p) for p in self.params]\n"
+                "    def zero_grad(self):\n"
+                "        for p in self.params:\n"
+                "            p.grad = None\n"
+                "    @torch.no_grad()\n"
+                "    def step(self):\n"
+                "        for p, v in zip(self.params, self.v):\n"
+                "            g = (p.grad if p.grad is not None else 0.0) + self.weight_decay * p\n"
+                "            v.mul_(self.momentum).add_(g)\n"
+                "            p -= self.lr * v\n"),
             "momentum as an EMA (dampened)": _momentum(
                 "                g = p.grad + self.weight_decay * p\n"
                 "                self.v[i] = self.momentum * self.v[i] + (1 - self.momentum) * g\n"
@@ -272,6 +304,10 @@ MUTANTS = {
     },
     "ema_update": {
         "wrong": {
+            "returns (ema_star, ema), the wrong order": (
+                "def ema_update(x_t, beta, t, ema_star_old):\n"
+                "    s = beta * ema_star_old + (1 - beta) * x_t\n"
+                "    return s, s / (1 - beta ** t)\n"),
             "no bias correction": (
                 "def ema_update(x_t, beta, t, ema_star_old):\n"
                 "    s = beta * ema_star_old + (1 - beta) * x_t\n"
@@ -299,6 +335,10 @@ MUTANTS = {
     },
     "ADAMOptimizer": {
         "wrong": {
+            "parameters without a gradient updated with the L2 term alone (None treated as zero)": _adam(
+                _ADAM_L2 + _ADAM_STEP).replace(
+                "                if p.grad is None:\n                    continue\n", "").replace(
+                "g = p.grad + self.wd * p", "g = (p.grad if p.grad is not None else 0.0) + self.wd * p"),
             "missing bias correction": _adam(
                 _ADAM_L2 + "                p -= self.lr * self.m[i] / (self.v[i].sqrt() + self.eps)\n"),
             "bias correction off by one": _adam(
@@ -378,6 +418,32 @@ MUTANTS = {
                 "            v.mul_(b2).addcmul_(g, g, value=1 - b2)\n"
                 "            denom = (v.sqrt() / math.sqrt(bc2)).add_(self.eps)\n"
                 "            p.addcdiv_(m, denom, value=-self.lr / bc1)\n"),
+            # torch.optim.Adam's own layout: a step counter per parameter, advanced once per step() for each
+            # parameter that has a gradient (the same as one shared counter); zero_grad zeroes existing gradients
+            "a step counter per parameter (as torch.optim.Adam keeps it), gradients zeroed in place": (
+                "class ADAMOptimizer:\n"
+                "    def __init__(self, parameters, lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):\n"
+                "        self.params = list(parameters)\n"
+                "        self.lr, self.betas, self.eps, self.wd = lr, betas, eps, weight_decay\n"
+                "        self.state = {}\n"
+                "    def zero_grad(self):\n"
+                "        for p in self.params:\n"
+                "            if p.grad is not None:\n"
+                "                p.grad.zero_()\n"
+                "    @torch.no_grad()\n"
+                "    def step(self):\n"
+                "        b1, b2 = self.betas\n"
+                "        for p in self.params:\n"
+                "            if p.grad is None:\n"
+                "                continue\n"
+                "            g = p.grad + self.wd * p\n"
+                "            st = self.state.setdefault(p, {'t': 0, 'm': torch.zeros_like(p), 'v': torch.zeros_like(p)})\n"
+                "            st['t'] += 1\n"
+                "            st['m'].lerp_(g, 1 - b1)\n"
+                "            st['v'].mul_(b2).addcmul_(g, g, value=1 - b2)\n"
+                "            bc1, bc2 = 1 - b1 ** st['t'], 1 - b2 ** st['t']\n"
+                "            denom = st['v'].sqrt().div_(math.sqrt(bc2)).add_(self.eps)\n"
+                "            p.addcdiv_(st['m'], denom, value=-self.lr / bc1)\n"),
             "subclass of torch.optim.Optimizer, state per parameter, no ema_update": (
                 "class ADAMOptimizer(torch.optim.Optimizer):\n"
                 "    def __init__(self, parameters, lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):\n"
@@ -404,6 +470,11 @@ MUTANTS = {
     },
     "AdamWOptimizer": {
         "wrong": {
+            "decoupled decay applied before the None check (parameters without a gradient decayed)": _adam(
+                _ADAM_W.replace("                p.mul_(1 - self.lr * self.wd)\n", "") + _ADAM_STEP,
+                cls="AdamWOptimizer", tick_in_loop="").replace(
+                "            for i, p in enumerate(self.params):\n",
+                "            for i, p in enumerate(self.params):\n                p.mul_(1 - self.lr * self.wd)\n"),
             "L2 decay in the gradient (plain Adam)": _adam(_ADAM_L2 + _ADAM_STEP, cls="AdamWOptimizer"),
             "decay not scaled by lr": _adam(
                 "                p.mul_(1 - self.wd)\n"
@@ -475,6 +546,13 @@ MUTANTS = {
     },
     "make_residual_net": {
         "wrong": {
+            "one block object repeated n_blocks times (shared weights)": (
+                "def make_residual_net(input_size, hidden_dims, fan_out_dims, n_blocks, batchnorm=False):\n"
+                "    b = [nn.BatchNorm1d(hidden_dims)] if batchnorm else []\n"
+                "    b += [nn.ReLU(), nn.Linear(hidden_dims, fan_out_dims), nn.ReLU(), nn.Linear(fan_out_dims, hidden_dims)]\n"
+                "    block = ResidualSequence(*b)\n"
+                "    return nn.Sequential(nn.Linear(input_size, hidden_dims), *[block] * n_blocks,\n"
+                "                         nn.Linear(hidden_dims, 1), nn.Sigmoid())\n"),
             "blocks without the skip (nn.Sequential)": _resnet(
                 "        b = [nn.BatchNorm1d(hidden_dims)] if batchnorm else []\n"
                 "        b += [nn.ReLU(), nn.Linear(hidden_dims, fan_out_dims), nn.ReLU(), nn.Linear(fan_out_dims, hidden_dims)]\n"
