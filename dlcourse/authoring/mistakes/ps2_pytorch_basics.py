@@ -116,6 +116,11 @@ self.labels = torch.tensor(frame["label"].to_numpy())
                 "train_dataset = CustomDataset(dataset_path('moons', 'train'))\n"
                 "test_dataset = CustomDataset(dataset_path('moons', 'test'))\n"
                 "train_loader = DataLoader(test_dataset, batch_size=128, shuffle=True)\n"),
+            # The prose asks for every sample once per epoch (keep the last, smaller batch).
+            "drop_last=True: the last, smaller batch never served": (
+                "train_dataset = CustomDataset(dataset_path('moons', 'train'))\n"
+                "test_dataset = CustomDataset(dataset_path('moons', 'test'))\n"
+                "train_loader = DataLoader(train_dataset, batch_size=128, shuffle=True, drop_last=True)\n"),
             "both datasets from the train file": (
                 "train_dataset = CustomDataset(dataset_path('moons', 'train'))\n"
                 "test_dataset = CustomDataset(dataset_path('moons', 'train'))\n"
@@ -126,6 +131,13 @@ self.labels = torch.tensor(frame["label"].to_numpy())
                 "train_dataset = CustomDataset(dataset_path('moons', split='train'))\n"
                 "test_dataset = CustomDataset(str(dataset_path('moons', split='test')))\n"
                 "train_loader = DataLoader(train_dataset, 128, sampler=RandomSampler(train_dataset))\n"),
+            # Shuffled all the same: the visible test checks what the loader does, not its sampler's class.
+            "SubsetRandomSampler over every index": (
+                "from torch.utils.data import SubsetRandomSampler\n"
+                "train_dataset = CustomDataset(dataset_path('moons', 'train'))\n"
+                "test_dataset = CustomDataset(dataset_path('moons', 'test'))\n"
+                "train_loader = DataLoader(train_dataset, batch_size=128,\n"
+                "                          sampler=SubsetRandomSampler(range(len(train_dataset))))\n"),
         },
     },
     "WeirdActivation": {
@@ -142,6 +154,10 @@ self.labels = torch.tensor(frame["label"].to_numpy())
             "leaky_relu with float(a): no gradient to a": _activation(
                 "self.a = nn.Parameter(torch.tensor(float(a), dtype=torch.float64))",
                 "torch.nn.functional.leaky_relu(x, float(self.a))"),
+            # Equal to g_a only for a <= 1: the hidden tests include a = 2.5.
+            "torch.maximum(x, a * x) (the leaky-ReLU shortcut, wrong for a > 1)": _activation(
+                "self.a = nn.Parameter(torch.tensor(float(a), dtype=torch.float64))",
+                "torch.maximum(x, self.a * x)"),
             "a stored as float32": _activation(
                 "self.a = nn.Parameter(torch.tensor(a))",
                 "torch.relu(x) - self.a * torch.relu(-x)"),
@@ -259,6 +275,17 @@ x = x.detach().clone().requires_grad_(True)
 y = fn(x)
 y.sum().backward()
 return x.grad.repeat(len(y), 1)
+"""),
+            # Values right to float32 rounding; the prose asks for x's dtype (its own check and hint).
+            "J allocated with torch.zeros(m, n): float32 for float64 x": _jacobian("""
+x = x.detach().clone().requires_grad_(True)
+y = fn(x)
+J = torch.zeros(len(y), len(x))
+for i in range(len(y)):
+    x.grad = None
+    y[i].backward(retain_graph=True)
+    J[i] = x.grad
+return J
 """),
             "calls torch.autograd.functional.jacobian": _jacobian(
                 "return torch.autograd.functional.jacobian(fn, x)"),
