@@ -134,6 +134,7 @@ def preprocess(images, labels):
                 "sigmoid", "return torch.sigmoid(torch.as_tensor(z)).numpy()"),
         },
         "right": {
+            'naive formula with overflow silenced (np.errstate): 1 / (1 + inf) is 0': _fn("sigmoid", "with np.errstate(over='ignore'):\n    return 1 / (1 + np.exp(-z))"),
             "via tanh: (1 + tanh(z / 2)) / 2": _fn("sigmoid", "return 0.5 * (1 + np.tanh(0.5 * z))"),
             "np.where on clipped exponents": _fn(
                 "sigmoid", "return np.where(z >= 0, 1 / (1 + np.exp(-np.clip(z, 0, None))), "
@@ -336,6 +337,7 @@ def initialize_parameters(layer_dims, rng):
                 "A = g(Z) if l < L else torch.softmax(torch.as_tensor(Z), dim=1).numpy()"),
         },
         "right": {
+            "weights cast to the input's dtype": _FORWARD_OK.replace('Z = A @ params[f"W{l}"] + params[f"b{l}"]', 'Z = A @ params[f"W{l}"].astype(A.dtype) + params[f"b{l}"].astype(A.dtype)'),
             "list cache, np.dot, explicit branches": _PROVIDED_LOOKUP + '''
 def forward_prop(X, params, activation):
     funcs = {"sigmoid": sigmoid, "tanh": tanh, "relu": relu}
@@ -378,6 +380,10 @@ def cross_entropy(probs, Y):
 ''',
         },
         "right": {
+            'clip every probability, sum Y * log over the matrix': '''
+def cross_entropy(probs, Y):
+    return -np.sum(Y * np.log(np.clip(probs, 1e-12, None))) / len(Y)
+''',
             "pick the true class by index": '''
 def cross_entropy(probs, Y):
     idx = np.argmax(Y, axis=1)
@@ -450,6 +456,7 @@ def backward_prop(Y, cache, params, activation, lambd=0.0):
 ''',
         },
         "right": {
+            'also computes dZ of the input (unused)': _backward().replace('        if l > 1:\n            dZ = (dZ @ W.T) * dg(layers[l - 2][1])', '        dA = dZ @ W.T\n        if l > 1:\n            dZ = dA * dg(layers[l - 2][1])'),
             "derivative from the activation output A (sigmoid A(1-A), tanh 1-A^2, relu A>0)": '''
 def backward_prop(Y, cache, params, activation, lambd=0.0):
     layers = cache["layers"]
@@ -531,6 +538,7 @@ def update_parameters(params, grads, learning_rate):
                 'history["epoch_loss"].append(', "history.append("),
         },
         "right": {
+            'rng.shuffle on an index array, rng or a new generator': _train().replace('rng = np.random.default_rng() if rng is None else rng', 'rng = rng or np.random.default_rng()').replace('        order = rng.permutation(n)', '        order = np.arange(n)\n        rng.shuffle(order)'),
             "copies shuffled arrays once per epoch, while loop, np.average": '''
 def train(X, Y, layer_dims, epochs, batch_size, learning_rate, activation, lambd=0.0, rng=None):
     if rng is None:

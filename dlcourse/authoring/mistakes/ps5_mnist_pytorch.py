@@ -77,6 +77,14 @@ MUTANTS = {
                 "        for linear in self.linears[:-1]:\n"
                 "            x = self.act(linear(x))\n"
                 "        return self.linears[-1](x)\n"),
+            "output layer defined before the hidden layers": _MLP_HEAD + (
+                "        self.out = nn.Linear(layer_dims[-2], layer_dims[-1])\n"
+                "        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(layer_dims[:-2], layer_dims[1:-1]))\n"
+                "        self.g = {'sigmoid': nn.Sigmoid(), 'tanh': nn.Tanh(), 'relu': nn.ReLU()}[activation]\n"
+                "    def forward(self, x):\n"
+                "        for layer in self.hidden:\n"
+                "            x = self.g(layer(x))\n"
+                "        return self.out(x)\n"),
             "attributes set one by one with add_module": _MLP_HEAD + (
                 "        self.n = len(layer_dims) - 1\n"
                 "        self.activation = activation\n"
@@ -287,6 +295,10 @@ MUTANTS = {
             "channels 32 then 16": _cnn(
                 conv1="nn.Conv2d(1, 32, kernel_size=3, padding=1)", conv2="nn.Conv2d(32, 16, kernel_size=3, padding=1)",
                 tail="nn.Dropout(0.25), nn.Linear(16 * 7 * 7, 10)"),
+            "dropout p = 0.5 instead of 0.25": _cnn(tail="nn.Dropout(0.5), nn.Linear(32 * 7 * 7, 10)"),
+            "dropout after the first pooling, not before the linear layer": _cnn(
+                conv2="nn.Dropout(0.25), nn.Conv2d(16, 32, kernel_size=3, padding=1)",
+                tail="nn.Linear(32 * 7 * 7, 10)"),
             "F.dropout without training=self.training (dropout also in eval mode)": _CNN_HEAD + (
                 "        self.conv1 = nn.Conv2d(1, 16, 3, padding=1)\n"
                 "        self.conv2 = nn.Conv2d(16, 32, 3, padding=1)\n"
@@ -323,6 +335,13 @@ MUTANTS = {
                 "        x = nn.functional.max_pool2d(torch.relu(self.conv1(x)), 2)\n"
                 "        x = nn.functional.max_pool2d(torch.relu(self.conv2(x)), 2)\n"
                 "        return self.fc(self.drop(x.flatten(1)))\n"),
+            "nn.Dropout before nn.Flatten (the same elementwise dropout)": _CNN_HEAD + (
+                "        self.body = nn.Sequential(\n"
+                "            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),\n"
+                "            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Dropout(0.25))\n"
+                "        self.head = nn.Linear(1568, 10)\n"
+                "    def forward(self, x):\n"
+                "        return self.head(self.body(x).reshape(len(x), -1))\n"),
             "one ReLU module shared by both convs": _CNN_HEAD + (
                 "        self.conv1 = nn.Conv2d(1, 16, 3, padding=1)\n"
                 "        self.conv2 = nn.Conv2d(16, 32, 3, padding=1)\n"
