@@ -520,6 +520,9 @@ def update_parameters(params, grads, learning_rate):
                       "Y[rng.permutation(n)[start:start + batch_size]]"),
             "last partial minibatch dropped": _train(stop="n - batch_size + 1"),
             "lambd not passed to backward_prop": _train(lambd="0.0"),
+            "one permutation drawn before the epoch loop (the same minibatches every epoch)": _train().replace(
+                "        order = rng.permutation(n)\n", "").replace(
+                "    for _ in progress(range(epochs)):\n", "    order = rng.permutation(n)\n    for _ in progress(range(epochs)):\n"),
             "update_parameters' return value ignored (relies on an in-place update)": _train().replace(
                 "params = update_parameters(params, grads, learning_rate)",
                 "update_parameters(params, grads, learning_rate)"),
