@@ -387,3 +387,49 @@ def test_seed_everything_makes_all_generators_repeat():
     nn_helpers.seed_everything(6)
     assert all(u != v for u, v in zip(draw(), a))
     assert math.isfinite(sum(a))
+
+
+# -- gradient norms at initialisation (ps3's grids) and the by-hand rule for optimizers ----------
+def test_layer_gradient_norms_are_autograd_norms_per_linear_and_leave_the_model_alone():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(6, 5), nn.Tanh(), nn.Sequential(nn.Linear(5, 4), nn.ReLU()), nn.Linear(4, 1))
+    x, y = torch.randn(9, 6), torch.randn(9, 1)
+    weights = [p.detach().clone() for p in net.parameters()]
+    norms = training.layer_gradient_norms(net, x, y, nn.MSELoss())
+    nn.MSELoss()(net(x), y).backward()
+    expected = [float(m.weight.grad.norm()) for m in net.modules() if isinstance(m, nn.Linear)]
+    assert len(norms) == 3 and np.allclose(norms, expected, rtol=1e-6)
+    net.zero_grad(set_to_none=True)
+    training.layer_gradient_norms(net, x, y, nn.MSELoss())
+    assert all(p.grad is None for p in net.parameters()), ".grad fields written"
+    assert all(torch.equal(a, b) for a, b in zip(weights, net.parameters()))
+    assert training.layer_gradient_norms(nn.Tanh(), x, x, nn.MSELoss()) == []
+
+
+def test_initial_gradient_norms_use_a_copy_and_shrink_through_a_deep_sigmoid_net():
+    torch.manual_seed(0)
+    deep = training.make_mlp([32] * 6, nn.Sigmoid)
+    before = [p.detach().clone() for p in deep.parameters()]
+    norms = training.initial_gradient_norms(deep, n_train=512)
+    assert len(norms) == 7 and all(n > 0 for n in norms)
+    assert norms[0] < norms[-1] / 100, norms  # vanishing gradients: the first layer's is far smaller
+    assert all(torch.equal(a, b) for a, b in zip(before, deep.parameters()))
+
+
+def test_no_torch_optim_fails_a_delegating_optimizer_and_passes_one_by_hand():
+    class ByHand(torch.optim.Optimizer):
+        def __init__(self, params, lr):
+            super().__init__(params, dict(lr=lr))
+
+        @torch.no_grad()
+        def step(self):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        p -= group["lr"] * p.grad
+
+    with training.no_torch_optim("ByHand"):
+        training.optimizer_trajectory(lambda ps: ByHand(ps, 0.1), steps=3)
+    with pytest.raises(AssertionError, match="torch.optim"):
+        with training.no_torch_optim("Delegating"):
+            training.optimizer_trajectory(lambda ps: torch.optim.SGD(ps, lr=0.1), steps=3)
