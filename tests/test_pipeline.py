@@ -75,7 +75,8 @@ ASKS = re.compile(r"\?|\bquestion\b|\b(report|explain|describe|write)\b", re.IGN
 
 def test_release_shows_every_written_question():
     """A written-answer cell becomes "YOUR ANSWER HERE" in release/: its question must stay
-    visible, in the cell itself (before ### BEGIN SOLUTION) or in markdown just above it."""
+    visible in a locked markdown cell just above it -- never inside the answer cell, where a
+    student's answer would replace it (and the formgrader would show the answer without it)."""
     missing = []
     for nb_path in sorted((ROOT / "release").rglob("*.ipynb")):
         cells = nbformat.read(nb_path, as_version=4).cells
@@ -83,8 +84,9 @@ def test_release_shows_every_written_question():
             meta = c.metadata.get("nbgrader", {})
             if c.cell_type != "markdown" or not meta.get("solution"):
                 continue
-            if c.source.replace("YOUR ANSWER HERE", "").strip():
-                continue  # the question is in the answer cell
+            if c.source.strip() != "YOUR ANSWER HERE":
+                missing.append(f"{nb_path.relative_to(ROOT)}: {meta['grade_id']} (question inside the answer cell)")
+                continue
             # the nearest markdown above (past other answers and a few code cells) asks it
             above = [x for x in cells[max(0, i - 4):i] if x.cell_type == "markdown"
                      and not x.metadata.get("nbgrader", {}).get("solution")]
