@@ -12,25 +12,23 @@ def _module_names(source: str) -> tuple[set[str], set[str]]:
 
 
 def test_test_cells_do_not_read_what_other_test_cells_overwrite():
-    """A test cell must not use a global that another test cell reassigns (e.g. `_params`):
-    it would grade the wrong object when cells are re-run out of order -- by a student,
-    or by the mutation harness, which replays one answer's tests at a time."""
+    """A test cell must not use a global that another test cell defines (e.g. `_params`, or a
+    helper defined once in an earlier hidden cell): it would grade the wrong object when cells
+    are re-run out of order -- by a student, or by the mutation harness, which replays one
+    answer's tests at a time -- or fail for the earlier cell's error, not its own."""
     import nbformat
-    from collections import Counter
     problems = []
     for path in sorted(bn.SOURCE_DIR.rglob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         code = [c for c in nb.cells if c.cell_type == "code"]
         names = [_module_names(c.source) for c in code]
-        writers = Counter(n for assigned, _ in names for n in assigned)
         tests = {c.metadata["nbgrader"]["grade_id"]: pair for c, pair in zip(code, names)
                  if c.metadata.get("nbgrader", {}).get("grade")}
         for gid, (_, free) in tests.items():
             for other, (assigned, _) in tests.items():
-                # a helper defined once (in a hidden cell, say) is fine; one rebound elsewhere is not
-                clash = {n for n in free & assigned if writers[n] > 1} if other != gid else set()
+                clash = free & assigned if other != gid else set()
                 if clash:
-                    problems.append(f"{path.name}: {gid} reads {sorted(clash)}, which {other} reassigns")
+                    problems.append(f"{path.name}: {gid} reads {sorted(clash)}, which {other} defines")
     assert not problems, "\n".join(problems)
 
 
