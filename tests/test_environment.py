@@ -59,9 +59,13 @@ def test_locks_pin_every_package_with_hashes():
 
 def test_the_environment_is_the_lock():
     """What set-up installed (scripts/setup_env.sh: requirements/dev.lock) is what this runs in."""
+    import sysconfig
     from importlib import metadata
 
-    installed = {d.metadata["Name"].lower().replace("_", "-"): d.version for d in metadata.distributions()}
+    # the environment's site-packages only (setuptools puts its vendored copies on sys.path)
+    site = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    installed = {d.metadata["Name"].lower().replace("_", "-"): d.version
+                 for d in metadata.distributions(path=sorted(site))}
     drift = {n: (v, installed.get(n)) for n, (v, _) in _lock("dev").items()
              if n not in ("pip", "setuptools", "wheel") and installed.get(n) != v}
     assert not drift, f"installed versions differ from requirements/dev.lock (make setup): {drift}"
