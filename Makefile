@@ -92,7 +92,7 @@ export: setup
 
 ## Benchmarks (not timed tests): ps5 NumPy MLP vs PyTorch, full-run accuracies of the NumPy MLP,
 ## PyTorch MLP and CNN (reports/bench_mlp.json); parallel grading vs serial nbgrader autograde
-## (reports/bench_grading.md; ps=ps1 n=24); full-run and autograde time of every notebook
+## (reports/bench_grading.md; ps=ps1, n="10 24" by default); full-run and autograde time of every notebook
 ## (reports/bench_notebooks.md; slow: minutes per notebook).  All run; fails if one missed a target.
 bench: setup setup-grading
 	s=0; $(PY) -m benchmarks.bench_mlp || s=1; \
